@@ -1,0 +1,108 @@
+/**
+ * The one interface every exchange adapter implements (Bybit and HyperLiquid
+ * through ccxt, Paper in-process), and that the unified client exposes to
+ * services. Symbols are the product's unified form ("BTC/USDT"); each adapter
+ * maps them to its own markets and throws MarketNotFound when it has none.
+ * Quantities are in base units. Errors are models/errors.ts classes only.
+ */
+import type {
+  Balance,
+  Candle,
+  Environment,
+  ExchangeId,
+  MarginMode,
+  Market,
+  Order,
+  OrderRequest,
+  Position,
+  PositionSide,
+  Ticker,
+} from '../models/index.js';
+
+export interface Credentials {
+  /** Bybit */
+  apiKey?: string;
+  secret?: string;
+  /** HyperLiquid: the main wallet address and the API (agent) wallet's private key. */
+  walletAddress?: string;
+  privateKey?: string;
+}
+
+export interface AccountRef {
+  /** Our account id (db row id); a stable key for per-account limits and breakers. */
+  accountId: string;
+  exchange: ExchangeId;
+  environment: Environment;
+}
+
+export type BatchItemResult = { ok: true; order: Order } | { ok: false; error: Error; request: OrderRequest };
+
+/** What an exchange says about an API key. Unknown fields are null. */
+export interface KeyAudit {
+  readOnly: boolean | null;
+  canTrade: boolean | null;
+  canWithdraw: boolean | null;
+  ipBound: boolean | null;
+  expiresAt: number | null;
+}
+
+export interface PositionProtection {
+  /** New stop-loss trigger price; null removes it; undefined leaves it. */
+  stopLoss?: number | null;
+  takeProfit?: number | null;
+  /** Base quantity the protection covers; default the whole position. */
+  quantity?: number;
+  /** Deterministic id for exchanges that implement protection as orders. */
+  clientOrderId?: string;
+}
+
+export interface ExchangeAdapter {
+  readonly id: ExchangeId;
+  /** scheme://host[:port] of the REST API (per-host rate limits key on this). */
+  readonly host: string;
+
+  loadMarkets(reload?: boolean): Promise<Market[]>;
+  /** Throws MarketNotFound with a clear message when the exchange has no such market. */
+  market(symbol: string): Promise<Market>;
+  fetchTicker(symbol: string): Promise<Ticker>;
+  fetchCandles(symbol: string, timeframe: string, since?: number, limit?: number): Promise<Candle[]>;
+  /** Balance of the settle currency (USDT on Bybit/Paper, USDC on HyperLiquid). */
+  fetchBalance(): Promise<Balance>;
+  fetchPositions(symbols?: string[]): Promise<Position[]>;
+  fetchOpenOrders(symbol?: string): Promise<Order[]>;
+  /** Looks an order up by exchange id or client order id; null when the exchange has no such order. */
+  fetchOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<Order | null>;
+
+  placeOrder(request: OrderRequest): Promise<Order>;
+  /** One batch request where the exchange allows it; one result per request, in order. */
+  placeOrders(requests: OrderRequest[]): Promise<BatchItemResult[]>;
+  amendOrder(symbol: string, id: string, changes: { price?: number; quantity?: number; triggerPrice?: number }): Promise<Order>;
+  /** Cancelling an order that is already gone is success. */
+  cancelOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<void>;
+  cancelAllOrders(symbol: string): Promise<void>;
+
+  /** Setting the value it already has is success. */
+  setLeverage(symbol: string, leverage: number): Promise<void>;
+  setMarginMode(symbol: string, mode: MarginMode, leverage: number): Promise<void>;
+  /** Set or move the position's stop-loss / take-profit on the exchange. */
+  setPositionProtection(symbol: string, side: PositionSide, protection: PositionProtection): Promise<void>;
+  /** Reduce-only market close of the whole position or `quantity` of it. */
+  closePosition(symbol: string, side: PositionSide, options: { quantity?: number; clientOrderId: string }): Promise<Order>;
+
+  /** Key permissions, where the exchange reports them. */
+  auditKey?(): Promise<KeyAudit>;
+  close?(): Promise<void>;
+}
+
+/** Latency and outcome of every exchange call, for metrics. */
+export interface CallEvent {
+  exchange: ExchangeId;
+  accountId: string;
+  host: string;
+  op: string;
+  ms: number;
+  ok: boolean;
+  errorCode?: string;
+  weight?: number;
+}
+export type CallObserver = (event: CallEvent) => void;

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+    coverage: {
+      provider: 'v8',
+      include: ['bot/**', 'services/**', 'exchanges/**', 'models/**', 'db/**'],
+      reporter: ['text-summary', 'html'],
+    },
+  },
+});
