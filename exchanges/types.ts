@@ -91,7 +91,19 @@ export interface ExchangeAdapter {
 
   /** Key permissions, where the exchange reports them. */
   auditKey?(): Promise<KeyAudit>;
+  /**
+   * The exchange's own word on the remaining request quota after the last
+   * call (Bybit's X-Bapi-Limit* headers), so the client can slow down early.
+   */
+  rateLimitStatus?(): RateLimitStatus | null;
   close?(): Promise<void>;
+}
+
+export interface RateLimitStatus {
+  limit: number;
+  remaining: number;
+  /** Epoch ms when the window resets. */
+  resetAt: number;
 }
 
 /** Latency and outcome of every exchange call, for metrics. */

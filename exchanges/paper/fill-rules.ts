@@ -1,0 +1,32 @@
+/**
+ * The Paper exchange's fill rules, pure and shared by the Paper adapter and
+ * the grid simulator so both fill orders the same way.
+ *
+ * Inside a candle the price walks open -> low -> high -> close when the candle
+ * closes at or above its open, and open -> high -> low -> close otherwise.
+ * A limit order fills at its own price when the path touches it; a trigger
+ * (stop / take-profit) fires at its trigger price when the path crosses it.
+ */
+import type { Candle, Side } from '../../models/index.js';
+
+/** The four points of the intra-candle price path. */
+export function candlePath(c: Pick<Candle, 'open' | 'high' | 'low' | 'close'>): [number, number, number, number] {
+  return c.close >= c.open ? [c.open, c.low, c.high, c.close] : [c.open, c.high, c.low, c.close];
+}
+
+/** Does a price move from `from` to `to` touch a resting limit order? */
+export function limitTouched(side: Side, limitPrice: number, from: number, to: number): boolean {
+  // A buy limit fills when the price comes down to it; a sell limit when it goes up to it.
+  return side === 'buy' ? Math.min(from, to) <= limitPrice : Math.max(from, to) >= limitPrice;
+}
+
+/** Does a price move from `from` to `to` cross a trigger in the given direction? */
+export function triggerCrossed(direction: 'above' | 'below', trigger: number, from: number, to: number): boolean {
+  return direction === 'above' ? Math.max(from, to) >= trigger : Math.min(from, to) <= trigger;
+}
+
+/** Fill price of a limit order touched on a segment starting at `from` (gap fills at `from` when better). */
+export function limitFillPrice(side: Side, limitPrice: number, from: number): number {
+  if (side === 'buy') return from < limitPrice ? from : limitPrice;
+  return from > limitPrice ? from : limitPrice;
+}
