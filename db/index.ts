@@ -1,0 +1,10 @@
+export * from './client.js';
+export type * from './database.js';
+export * as users from './repos/users.js';
+export * as accounts from './repos/accounts.js';
+export * as audit from './repos/audit.js';
+export * as transitions from './repos/transitions.js';
+export * as settings from './repos/settings.js';
+export * as sources from './repos/sources.js';
+export * as signals from './repos/signals.js';
+export * as trades from './repos/trades.js';
