@@ -7,3 +7,4 @@ export * from './signal.js';
 export * from './trade.js';
 export * from './state-machines.js';
 export * from './precision.js';
+export * from './settings.js';

@@ -1,0 +1,121 @@
+/**
+ * A trader's risk settings: global defaults per user, with per-source
+ * overrides on top. One schema validates both (overrides are partial).
+ */
+import { z } from 'zod';
+
+export const SIZE_MODES = ['fixed', 'balance_pct', 'risk_pct'] as const;
+export type SizeMode = (typeof SIZE_MODES)[number];
+
+const pct = (max: number) => z.number().gt(0).lte(max);
+
+export const settingsSchema = z.object({
+  /** fixed: margin in USDT per trade; balance_pct: % of available balance as margin; risk_pct: % of balance lost at the stop. */
+  sizeMode: z.enum(SIZE_MODES),
+  sizeValue: z.number().gt(0).lte(1_000_000),
+  /** signal: the signal's leverage (capped); fixed: always `leverage`. */
+  leverageMode: z.enum(['signal', 'fixed']),
+  leverage: z.number().int().min(1).max(125),
+  maxLeverage: z.number().int().min(1).max(125),
+  marginMode: z.enum(['isolated', 'cross']),
+  /** signal: limit orders at the signal's entries (market when the signal says so); market: always market now. */
+  entryMode: z.enum(['signal', 'market']),
+  /** Split of the position across limit entries: even, or weights (any positive numbers, normalised). */
+  entryWeights: z.array(z.number().gt(0)).max(10).nullable(),
+  /** Unfilled entries are cancelled after this many minutes (0 = never). */
+  entryTimeoutMin: z.number().int().min(0).max(60 * 24 * 14),
+  /** Split across take-profits: null = even, or custom percentages (normalised to 100). */
+  tpSplit: z.array(z.number().gt(0)).max(10).nullable(),
+  /** The user's own targets in % from entry, used when the signal has none. */
+  ownTakeProfitPcts: z.array(pct(1000)).max(10),
+  /** signal: use the signal's stop, else a default distance; skip: ignore signals without a stop. */
+  stopPolicy: z.enum(['signal_or_default', 'skip_without']),
+  defaultStopPct: pct(95),
+  /** Explicit consent to trade without an exchange stop-loss (never the default). */
+  allowNoStop: z.boolean(),
+  /** Move the stop to breakeven after take-profit k (0 = off). */
+  breakevenAfterTp: z.number().int().min(0).max(10),
+  /** Trailing stop after the last target (0 = off), as a callback %. */
+  trailingPct: z.number().min(0).max(50),
+  maxTrades: z.number().int().min(1).max(200),
+  /** Total margin across open trades, USDT (0 = no limit). */
+  maxExposureUsdt: z.number().min(0).max(100_000_000),
+  onePerSymbol: z.boolean(),
+  /** Realised loss today (UTC) that pauses new entries, USDT (0 = off). */
+  dailyLossLimitUsdt: z.number().min(0).max(100_000_000),
+  /** No new entry on a symbol this many minutes after a stop-loss on it (0 = off). */
+  cooldownAfterStopMin: z.number().int().min(0).max(60 * 24 * 7),
+  /** Ignore signals older than this many seconds (0 = off). */
+  maxSignalAgeSec: z.number().int().min(0).max(86_400),
+  followUpdates: z.boolean(),
+  notifyFills: z.boolean(),
+  notifyDaily: z.boolean(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsOverrides = Partial<Settings>;
+export const overridesSchema = settingsSchema.partial();
+
+export const DEFAULT_SETTINGS: Settings = {
+  sizeMode: 'fixed',
+  sizeValue: 20,
+  leverageMode: 'signal',
+  leverage: 5,
+  maxLeverage: 20,
+  marginMode: 'isolated',
+  entryMode: 'signal',
+  entryWeights: null,
+  entryTimeoutMin: 24 * 60,
+  tpSplit: null,
+  ownTakeProfitPcts: [2, 4, 6],
+  stopPolicy: 'signal_or_default',
+  defaultStopPct: 5,
+  allowNoStop: false,
+  breakevenAfterTp: 1,
+  trailingPct: 0,
+  maxTrades: 10,
+  maxExposureUsdt: 0,
+  onePerSymbol: true,
+  dailyLossLimitUsdt: 0,
+  cooldownAfterStopMin: 0,
+  maxSignalAgeSec: 600,
+  followUpdates: true,
+  notifyFills: true,
+  notifyDaily: true,
+};
+
+/** Parses stored JSON leniently: unknown keys dropped, invalid values fall back to defaults. */
+export function parseSettings(json: string | null | undefined, base: Settings = DEFAULT_SETTINGS): Settings {
+  if (!json) return { ...base };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return { ...base };
+  }
+  return { ...base, ...parseOverrides(raw) };
+}
+
+export function parseOverrides(raw: unknown): SettingsOverrides {
+  if (!raw || typeof raw !== 'object') return {};
+  const out: Record<string, unknown> = {};
+  const shape = settingsSchema.shape as Record<string, z.ZodTypeAny>;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const field = shape[k];
+    if (field && field.safeParse(v).success) out[k] = v;
+  }
+  return out as SettingsOverrides;
+}
+
+/** Effective settings: user's global settings, then the source owner's defaults, then the user's per-source overrides. */
+export function effectiveSettings(global: Settings, ...layers: SettingsOverrides[]): Settings {
+  return Object.assign({ ...global }, ...layers);
+}
+
+/** Validates one field's new value; returns an error message key-ish reason or null. */
+export function validateSetting<K extends keyof Settings>(key: K, value: unknown): { ok: true; value: Settings[K] } | { ok: false; issue: string } {
+  const field = (settingsSchema.shape as Record<string, z.ZodTypeAny>)[key as string];
+  if (!field) return { ok: false, issue: `unknown setting ${String(key)}` };
+  const r = field.safeParse(value);
+  return r.success ? { ok: true, value: r.data as Settings[K] } : { ok: false, issue: r.error.issues[0]?.message ?? 'invalid value' };
+}
