@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     coverage: {
       provider: 'v8',
       include: ['bot/**', 'services/**', 'exchanges/**', 'models/**', 'db/**'],
