@@ -1,0 +1,574 @@
+/**
+ * HyperLiquid perpetuals (USDC-margined) through ccxt.hyperliquid.
+ *
+ * Reads go through ccxt's methods (POST /info). Every signed action
+ * (order, cancel, cancelByCloid, batchModify, updateLeverage) is built here
+ * from ccxt's own order-wire builder (`createOrderRequest`, which applies
+ * HyperLiquid's price/size precision and the slippage bound), signed with
+ * ccxt's `signL1Action` and sent with `privatePostExchange`. That keeps the
+ * exact action JSON in our hands (grouping, one cloid per order, no builder
+ * fee) and never runs ccxt's `initializeClient` (approveBuilderFee,
+ * setReferrer): the tests assert that no such action is ever sent.
+ *
+ * Client order ids: `cloid` = "0x" + md5(clientOrderId) (32 hex chars);
+ * attached/protection orders use md5(clientOrderId + ":sl" / ":tp").
+ */
+import { createHash } from 'node:crypto';
+import ccxt from 'ccxt';
+import {
+  AuthFailed,
+  ExchangeError,
+  MarketNotFound,
+  OrderRejected,
+  ValidationError,
+  exitSide,
+  type Balance,
+  type Candle,
+  type MarginMode,
+  type Market,
+  type Order,
+  type OrderRequest,
+  type OrderStatus,
+  type Position,
+  type PositionSide,
+  type Side,
+  type Ticker,
+} from '../../models/index.js';
+import type { BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection } from '../types.js';
+import {
+  guardPrecision,
+  mapCcxtError,
+  originOf,
+  overrideApiUrls,
+  responseBodyOf,
+  type AdapterLog,
+  type FetchLike,
+} from './base.js';
+import { toBalance, toCandle, toMarket, toOrder, toPosition, toTicker, type CcxtMarketLike } from './map.js';
+import { SymbolMap } from './symbols.js';
+
+export interface HyperliquidAdapterOptions {
+  accountId: string;
+  environment: 'mainnet' | 'testnet';
+  credentials: { walletAddress: string; privateKey: string };
+  /** HYPERLIQUID_API_URL: replaces the base of every REST endpoint. */
+  apiUrl?: string;
+  /** Slippage bound of market orders (fraction of the reference price). Default 0.05. */
+  slippage?: number;
+  /** Orders per `order` action (one action costs ~1 weight per 40 orders). */
+  batchSize?: number;
+  fetchImpl?: FetchLike;
+  timeoutMs?: number;
+  log?: AdapterLog;
+}
+
+export const HYPERLIQUID_DEFAULT_SLIPPAGE = 0.05;
+export const HYPERLIQUID_MIN_ORDER_VALUE = 10;
+
+/** Deterministic HyperLiquid cloid for one of our client order ids. */
+export function toHyperliquidCloid(clientOrderId: string): string {
+  return '0x' + createHash('md5').update(clientOrderId).digest('hex');
+}
+
+type OrderWire = Record<string, unknown>;
+type Grouping = 'na' | 'normalTpsl' | 'positionTpsl';
+
+export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): ExchangeAdapter & {
+  auditKey(): Promise<KeyAudit>;
+  verifyCredentials(): Promise<KeyAudit>;
+} {
+  const slippage = opts.slippage ?? HYPERLIQUID_DEFAULT_SLIPPAGE;
+  if (!(slippage > 0 && slippage < 0.5)) throw new ValidationError(`hyperliquid slippage must be in (0, 0.5), got ${slippage}`);
+  const wallet = opts.credentials.walletAddress;
+  const ex: any = new (ccxt as any).hyperliquid({
+    walletAddress: wallet,
+    privateKey: opts.credentials.privateKey,
+    enableRateLimit: false,
+    timeout: opts.timeoutMs ?? 10_000,
+    verbose: false,
+    options: {
+      defaultType: 'swap',
+      defaultSlippage: slippage,
+      // Never approve a builder fee or set a referrer on the user's account.
+      builderFee: false,
+      approvedBuilderFee: false,
+      refSet: true,
+      fetchMarkets: { types: ['swap'] },
+    },
+  });
+  ex.has = { ...ex.has, fetchCurrencies: false };
+  if (opts.environment === 'testnet') ex.setSandboxMode(true);
+  if (opts.apiUrl) overrideApiUrls(ex.urls, opts.apiUrl);
+  if (opts.fetchImpl) ex.fetchImplementation = opts.fetchImpl;
+  const host = originOf(opts.apiUrl ?? ex.implodeHostname(ex.urls.api.private));
+  const batchSize = Math.min(Math.max(1, opts.batchSize ?? 40), 200);
+
+  let symbols: SymbolMap | null = null;
+  let marketsByUnified = new Map<string, Market>();
+  /** Margin mode last set per market (updateLeverage carries both); default cross. */
+  const marginModes = new Map<string, MarginMode>();
+  /** cloid -> our client order id, for orders this process placed or looked up. */
+  const clientIds = new Map<string, string>();
+
+  const fail = (operation: string, market?: Market) => (e: unknown) => {
+    throw mapCcxtError(e, { exchange: 'hyperliquid', operation, ...(market ? { market } : {}) });
+  };
+
+  async function loadMarkets(reload = false): Promise<Market[]> {
+    if (symbols && !reload) return [...marketsByUnified.values()];
+    const all: Record<string, CcxtMarketLike & { swap?: boolean }> = await ex.loadMarkets(reload).catch(fail('loadMarkets'));
+    const perps = Object.values(all).filter((m) => m.swap && m.settle === 'USDC' && !m.info?.hip3);
+    symbols = new SymbolMap(
+      'hyperliquid',
+      perps.map((m) => ({ symbol: m.symbol, base: m.base, quote: m.quote, settle: m.settle ?? 'USDC', baseName: m.info?.name })),
+    );
+    const next = new Map<string, Market>();
+    for (const m of perps) {
+      const unified = symbols.toUnified(m.symbol);
+      next.set(unified, toMarket(m, unified, { minNotional: HYPERLIQUID_MIN_ORDER_VALUE, minQty: m.precision.amount ?? 0 }));
+    }
+    marketsByUnified = next;
+    return [...next.values()];
+  }
+
+  async function market(symbol: string): Promise<Market> {
+    await loadMarkets();
+    const ccxtSymbol = symbols!.toExchange(symbol);
+    const m = ccxtSymbol ? marketsByUnified.get(symbols!.toUnified(ccxtSymbol)) : undefined;
+    if (!m) throw new MarketNotFound(`hyperliquid has no perpetual for ${symbol}`, { exchange: 'hyperliquid', operation: 'market', details: { symbol } });
+    return m;
+  }
+  const unifiedOf = (s: string | undefined) => (s && symbols ? symbols.toUnified(s) : (s ?? ''));
+  const coinOf = (m: Market): string => ex.market(m.exchangeSymbol).baseName ?? ex.market(m.exchangeSymbol).info?.name;
+
+  function cloidFor(clientOrderId: string): string {
+    const c = toHyperliquidCloid(clientOrderId);
+    clientIds.set(c, clientOrderId);
+    return c;
+  }
+  function withClientId(o: Order): Order {
+    const known = o.clientOrderId ? clientIds.get(o.clientOrderId) : undefined;
+    return known ? { ...o, clientOrderId: known } : o;
+  }
+
+  /** Reference price for a market order without one: the mid price (allMids, weight 2). */
+  async function referencePrice(m: Market): Promise<number> {
+    const mids = await ex.publicPostInfo({ type: 'allMids' }).catch(fail('referencePrice', m));
+    const px = Number(mids?.[coinOf(m)]);
+    if (!(px > 0)) throw new ExchangeError(`hyperliquid has no mid price for ${m.symbol}`, { exchange: 'hyperliquid', operation: 'referencePrice' });
+    return px;
+  }
+
+  function checkedQty(m: Market, qty: number, op: string): number {
+    let s: string;
+    try {
+      s = ex.amountToPrecision(m.exchangeSymbol, qty);
+    } catch (e) {
+      throw mapCcxtError(e, { exchange: 'hyperliquid', operation: op, market: m });
+    }
+    return Number(guardPrecision('amount', qty, s, { exchange: 'hyperliquid', operation: op, market: m }));
+  }
+  function checkedPrice(m: Market, px: number, op: string): number {
+    const s: string = ex.priceToPrecision(m.exchangeSymbol, px);
+    return Number(guardPrecision('price', px, s, { exchange: 'hyperliquid', operation: op, market: m }));
+  }
+
+  /** One order wire (ccxt's builder: precision, slippage-bounded px for market orders, tif). */
+  function wire(m: Market, args: { type: 'market' | 'limit'; side: Side; qty: number; price: number; cloid?: string; reduceOnly?: boolean; postOnly?: boolean; sl?: number; tp?: number }): OrderWire {
+    const params: Record<string, unknown> = { slippage: String(slippage), reduceOnly: !!args.reduceOnly };
+    if (args.cloid) params.clientOrderId = args.cloid;
+    if (args.postOnly) params.postOnly = true;
+    if (args.sl !== undefined) params.stopLossPrice = ex.numberToString(args.sl);
+    if (args.tp !== undefined) params.takeProfitPrice = ex.numberToString(args.tp);
+    try {
+      // ccxt's builder does string arithmetic (Precise): numbers go in as decimal strings.
+      return ex.createOrderRequest(m.exchangeSymbol, args.type, args.side, ex.numberToString(args.qty), ex.numberToString(args.price), params);
+    } catch (e) {
+      throw mapCcxtError(e, { exchange: 'hyperliquid', operation: 'buildOrder', market: m });
+    }
+  }
+
+  /** Sign and send one L1 action; returns the response or throws the mapped error. */
+  async function sendAction(action: Record<string, unknown>, operation: string, m?: Market): Promise<any> {
+    const nonce = ex.incrementingNonce();
+    const signature = ex.signL1Action(action, nonce);
+    return ex.privatePostExchange({ action, nonce, signature }).catch(fail(operation, m));
+  }
+
+  /**
+   * Send an `order` action and return one status per wire. A failed order
+   * makes ccxt throw although the others were placed: the statuses are read
+   * back from the error's response body so each item gets its own result.
+   */
+  async function sendOrders(wires: OrderWire[], grouping: Grouping, operation: string, m: Market): Promise<(any | Error)[]> {
+    const action = { type: 'order', orders: wires, grouping };
+    const nonce = ex.incrementingNonce();
+    const signature = ex.signL1Action(action, nonce);
+    let response: any;
+    try {
+      response = await ex.privatePostExchange({ action, nonce, signature });
+    } catch (e) {
+      const body = responseBodyOf(e) as any;
+      const statuses = body?.response?.data?.statuses;
+      if (!Array.isArray(statuses) || statuses.length !== wires.length) throw mapCcxtError(e, { exchange: 'hyperliquid', operation, market: m });
+      response = body;
+    }
+    const statuses: any[] = response?.response?.data?.statuses ?? [];
+    return wires.map((_, i) => {
+      const s = statuses[i];
+      if (s && typeof s === 'object' && typeof s.error === 'string') {
+        const err = new (ccxt as any).ExchangeError(`hyperliquid ${JSON.stringify({ status: 'ok', response: { type: 'order', data: { statuses: [s] } } })}`);
+        return mapCcxtError(err, { exchange: 'hyperliquid', operation, market: m });
+      }
+      return s ?? 'unknown';
+    });
+  }
+
+  function orderFromStatus(s: any, r: OrderRequest, m: Market): Order {
+    const now = Date.now();
+    let id = '';
+    let status: OrderStatus = 'open';
+    let filled = 0;
+    let avg: number | null = null;
+    if (s && typeof s === 'object' && s.resting) {
+      id = String(s.resting.oid);
+    } else if (s && typeof s === 'object' && s.filled) {
+      id = String(s.filled.oid);
+      filled = Number(s.filled.totalSz) || 0;
+      avg = Number(s.filled.avgPx) || null;
+      // An IOC that filled part of its size had the rest cancelled.
+      status = filled + 1e-12 >= r.quantity ? 'filled' : 'cancelled';
+    } else if (s === 'waitingForTrigger' || s === 'waitingForFill') {
+      status = 'open';
+    } else {
+      status = 'unknown';
+    }
+    return {
+      id,
+      clientOrderId: r.clientOrderId,
+      symbol: m.symbol,
+      side: r.side,
+      type: r.type,
+      status,
+      price: r.type === 'limit' ? (r.price ?? null) : null,
+      quantity: r.quantity,
+      filled,
+      averagePrice: avg,
+      reduceOnly: !!r.reduceOnly,
+      triggerPrice: r.triggerPrice ?? null,
+      fee: 0,
+      timestamp: now,
+    };
+  }
+
+  async function requestWire(m: Market, r: OrderRequest, op: string): Promise<OrderWire> {
+    if (!r.clientOrderId) throw new ValidationError('hyperliquid orders need a clientOrderId');
+    if (r.triggerPrice !== undefined) {
+      throw new ValidationError('hyperliquid adapter: conditional entries (triggerPrice) are not supported; use setPositionProtection for stops');
+    }
+    const qty = checkedQty(m, r.quantity, op);
+    let price: number;
+    if (r.type === 'limit') {
+      if (r.price === undefined) throw new ValidationError(`limit order ${r.clientOrderId} needs a price`);
+      price = checkedPrice(m, r.price, op);
+    } else {
+      price = r.price ?? (await referencePrice(m));
+    }
+    return wire(m, { type: r.type, side: r.side, qty, price, cloid: cloidFor(r.clientOrderId), reduceOnly: !!r.reduceOnly, postOnly: !!r.postOnly });
+  }
+
+  async function placeOrder(r: OrderRequest): Promise<Order> {
+    const m = await market(r.symbol);
+    const entry = await requestWire(m, r, 'placeOrder');
+    const wires = [entry];
+    let grouping: Grouping = 'na';
+    if (r.stopLoss !== undefined || r.takeProfit !== undefined) {
+      // normalTpsl: [entry, tp?, sl?], each child a reduce-only trigger market order with its own cloid.
+      grouping = 'normalTpsl';
+      const out = exitSide(r.side === 'buy' ? 'long' : 'short');
+      if (r.takeProfit !== undefined) {
+        const tp = checkedPrice(m, r.takeProfit, 'placeOrder');
+        wires.push(wire(m, { type: 'market', side: out, qty: r.quantity, price: tp, tp, reduceOnly: true, cloid: cloidFor(`${r.clientOrderId}:tp`) }));
+      }
+      if (r.stopLoss !== undefined) {
+        const sl = checkedPrice(m, r.stopLoss, 'placeOrder');
+        wires.push(wire(m, { type: 'market', side: out, qty: r.quantity, price: sl, sl, reduceOnly: true, cloid: cloidFor(`${r.clientOrderId}:sl`) }));
+      }
+    }
+    const results = await sendOrders(wires, grouping, 'placeOrder', m);
+    const first = results[0];
+    if (first instanceof Error) throw first;
+    const order = orderFromStatus(first, r, m);
+    const childError = results.slice(1).find((x): x is Error => x instanceof Error);
+    if (childError) {
+      // The entry is on the exchange but a protective child is not: never hide that.
+      throw new OrderRejected(`hyperliquid placeOrder on ${m.symbol}: entry ${order.id} placed but an attached stop-loss/take-profit was rejected: ${childError.message}`, {
+        exchange: 'hyperliquid',
+        operation: 'placeOrder',
+        cause: childError,
+        details: { entryPlaced: true, entryOrderId: order.id, clientOrderId: r.clientOrderId },
+      });
+    }
+    return order;
+  }
+
+  async function placeOrders(requests: OrderRequest[]): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = new Array(requests.length);
+    const plain: { index: number; market: Market; wire: OrderWire }[] = [];
+    for (const [index, r] of requests.entries()) {
+      try {
+        if (r.stopLoss !== undefined || r.takeProfit !== undefined) {
+          // Attached TP/SL need their own normalTpsl action.
+          results[index] = { ok: true, order: await placeOrder(r) };
+          continue;
+        }
+        const m = await market(r.symbol);
+        plain.push({ index, market: m, wire: await requestWire(m, r, 'placeOrders') });
+      } catch (error) {
+        results[index] = { ok: false, error: error as Error, request: r };
+      }
+    }
+    for (let i = 0; i < plain.length; i += batchSize) {
+      const chunk = plain.slice(i, i + batchSize);
+      try {
+        const statuses = await sendOrders(chunk.map((c) => c.wire), 'na', 'placeOrders', chunk[0]!.market);
+        chunk.forEach((c, j) => {
+          const s = statuses[j];
+          const request = requests[c.index]!;
+          results[c.index] = s instanceof Error ? { ok: false, error: s, request } : { ok: true, order: orderFromStatus(s, request, c.market) };
+        });
+      } catch (error) {
+        for (const c of chunk) results[c.index] = { ok: false, error: error as Error, request: requests[c.index]! };
+      }
+    }
+    return results;
+  }
+
+  async function fetchOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<Order | null> {
+    const m = await market(symbol);
+    if (!ref.id && !ref.clientOrderId) throw new ValidationError('fetchOrder needs an id or a clientOrderId');
+    const params = ref.clientOrderId ? { clientOrderId: cloidFor(ref.clientOrderId) } : {};
+    try {
+      const o = await ex.fetchOrder(ref.id, m.exchangeSymbol, params);
+      return withClientId(toOrder(o, m.symbol));
+    } catch (e) {
+      const mapped = mapCcxtError(e, { exchange: 'hyperliquid', operation: 'fetchOrder', market: m });
+      if (mapped.code === 'order-not-found') return null;
+      throw mapped;
+    }
+  }
+
+  async function rawOpenOrders(): Promise<any[]> {
+    return ex.publicPostInfo({ type: 'frontendOpenOrders', user: wallet }).catch(fail('fetchOpenOrders'));
+  }
+
+  async function fetchOpenOrders(symbol?: string): Promise<Order[]> {
+    const m = symbol ? await market(symbol) : undefined;
+    await loadMarkets();
+    const raw: any[] = await ex.fetchOpenOrders(m?.exchangeSymbol).catch(fail('fetchOpenOrders', m));
+    return raw.filter((o) => !m || o.symbol === m.exchangeSymbol).map((o) => withClientId(toOrder(o, unifiedOf(o.symbol))));
+  }
+
+  async function amendOrder(symbol: string, id: string, changes: { price?: number; quantity?: number; triggerPrice?: number }): Promise<Order> {
+    const m = await market(symbol);
+    const current = await fetchOrder(symbol, { id });
+    if (!current) throw mapCcxtError(new (ccxt as any).OrderNotFound(`hyperliquid order ${id} not found`), { exchange: 'hyperliquid', operation: 'amendOrder', market: m });
+    const qty = checkedQty(m, changes.quantity ?? current.quantity - current.filled, 'amendOrder');
+    const trigger = changes.triggerPrice ?? current.triggerPrice ?? undefined;
+    const price = changes.price !== undefined ? checkedPrice(m, changes.price, 'amendOrder') : (current.price ?? trigger ?? 0);
+    const w = wire(m, {
+      type: current.type,
+      side: current.side,
+      qty,
+      price,
+      reduceOnly: current.reduceOnly,
+      ...(current.clientOrderId?.startsWith('0x') ? { cloid: current.clientOrderId } : current.clientOrderId ? { cloid: toHyperliquidCloid(current.clientOrderId) } : {}),
+      ...(trigger !== undefined && trigger !== null ? { sl: trigger } : {}),
+    });
+    const res = await sendAction({ type: 'batchModify', modifies: [{ oid: Number(id), order: w }] }, 'amendOrder', m);
+    const s = res?.response?.data?.statuses?.[0];
+    const newId = s?.resting?.oid ?? s?.filled?.oid ?? id;
+    return { ...current, id: String(newId), quantity: qty, price: current.type === 'limit' ? price : current.price, triggerPrice: trigger ?? null };
+  }
+
+  async function cancelByRefs(m: Market, refs: { id?: string; clientOrderId?: string }[], operation: string): Promise<void> {
+    const asset = Number(ex.market(m.exchangeSymbol).baseId);
+    const byCloid = refs.filter((r) => !r.id && r.clientOrderId);
+    const byId = refs.filter((r) => r.id);
+    const actions: Record<string, unknown>[] = [];
+    if (byId.length) actions.push({ type: 'cancel', cancels: byId.map((r) => ({ a: asset, o: Number(r.id) })) });
+    if (byCloid.length) actions.push({ type: 'cancelByCloid', cancels: byCloid.map((r) => ({ asset, cloid: toHyperliquidCloid(r.clientOrderId!) })) });
+    for (const action of actions) {
+      try {
+        await sendAction(action, operation, m);
+      } catch (e) {
+        // "Order was never placed, already canceled, or filled": already gone is success.
+        if ((e as { code?: string }).code !== 'order-not-found') throw e;
+      }
+    }
+  }
+
+  async function setLeverageWithMode(symbol: string, mode: MarginMode, leverage: number, operation: string): Promise<void> {
+    const m = await market(symbol);
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > m.maxLeverage) {
+      throw new ValidationError(`hyperliquid leverage for ${m.symbol} must be an integer 1..${m.maxLeverage} (got ${leverage})`);
+    }
+    const asset = Number(ex.market(m.exchangeSymbol).baseId);
+    // Same value again is simply "ok" on HyperLiquid.
+    await sendAction({ type: 'updateLeverage', asset, isCross: mode === 'cross', leverage }, operation, m);
+    marginModes.set(m.symbol, mode);
+  }
+
+  /** Resting reduce-only trigger orders of a market, split into stop-losses and take-profits. */
+  async function protectionOrders(m: Market): Promise<{ sl: any[]; tp: any[] }> {
+    const coin = coinOf(m);
+    const raw = (await rawOpenOrders()).filter((o) => o.coin === coin && o.isTrigger);
+    const kind = (o: any) => String(o.orderType ?? '').toLowerCase();
+    return { sl: raw.filter((o) => kind(o).startsWith('stop')), tp: raw.filter((o) => kind(o).startsWith('take profit')) };
+  }
+
+  async function setPositionProtection(symbol: string, side: PositionSide, p: PositionProtection): Promise<void> {
+    const m = await market(symbol);
+    const existing = await protectionOrders(m);
+    const out = exitSide(side);
+    const wires: OrderWire[] = [];
+    // Whole position: positionTpsl with size 0 (follows the position size); partial: explicit size.
+    const grouping: Grouping = p.quantity === undefined ? 'positionTpsl' : 'na';
+    const qty = p.quantity === undefined ? 0 : checkedQty(m, p.quantity, 'setPositionProtection');
+    const replace: any[] = [];
+    if (typeof p.stopLoss === 'number') {
+      const sl = checkedPrice(m, p.stopLoss, 'setPositionProtection');
+      wires.push(wire(m, { type: 'market', side: out, qty, price: sl, sl, reduceOnly: true, ...(p.clientOrderId ? { cloid: cloidFor(`${p.clientOrderId}:sl`) } : {}) }));
+    }
+    if (typeof p.takeProfit === 'number') {
+      const tp = checkedPrice(m, p.takeProfit, 'setPositionProtection');
+      wires.push(wire(m, { type: 'market', side: out, qty, price: tp, tp, reduceOnly: true, ...(p.clientOrderId ? { cloid: cloidFor(`${p.clientOrderId}:tp`) } : {}) }));
+    }
+    if (p.stopLoss !== undefined) replace.push(...existing.sl);
+    if (p.takeProfit !== undefined) replace.push(...existing.tp);
+    // New protection first, then the old one goes: the position is never left without a stop.
+    if (wires.length) {
+      const res = await sendOrders(wires, grouping, 'setPositionProtection', m);
+      const err = res.find((x): x is Error => x instanceof Error);
+      if (err) throw err;
+    }
+    if (replace.length) await cancelByRefs(m, replace.map((o) => ({ id: String(o.oid) })), 'setPositionProtection');
+  }
+
+  async function fetchPositions(syms?: string[]): Promise<Position[]> {
+    await loadMarkets();
+    const wanted = syms?.length ? new Set(await Promise.all(syms.map(async (s) => (await market(s)).exchangeSymbol))) : null;
+    const [raw, open] = await Promise.all([ex.fetchPositions().catch(fail('fetchPositions')) as Promise<any[]>, rawOpenOrders()]);
+    const out: Position[] = [];
+    for (const p of raw) {
+      if (wanted && !wanted.has(p.symbol)) continue;
+      const coin = ex.market(p.symbol).baseName;
+      const triggers = open.filter((o) => o.coin === coin && o.isTrigger && o.reduceOnly !== false);
+      const find = (prefix: string) => {
+        const o = triggers.find((x) => String(x.orderType ?? '').toLowerCase().startsWith(prefix));
+        return o ? Number(o.triggerPx) : undefined;
+      };
+      const pos = toPosition({ ...p, stopLossPrice: find('stop'), takeProfitPrice: find('take profit') }, unifiedOf(p.symbol), 'cross');
+      if (pos) out.push(pos);
+    }
+    return out;
+  }
+
+  async function closePosition(symbol: string, side: PositionSide, o: { quantity?: number; clientOrderId: string }): Promise<Order> {
+    const m = await market(symbol);
+    let qty = o.quantity;
+    if (qty === undefined) {
+      const pos = (await fetchPositions([symbol])).find((p) => p.side === side);
+      if (!pos) {
+        throw new OrderRejected(`hyperliquid closePosition: no open ${side} position on ${m.symbol}`, {
+          exchange: 'hyperliquid',
+          operation: 'closePosition',
+          details: { reason: 'no-position', symbol: m.symbol, side },
+        });
+      }
+      qty = pos.quantity;
+    }
+    return placeOrder({ symbol, side: exitSide(side), type: 'market', quantity: qty, reduceOnly: true, clientOrderId: o.clientOrderId });
+  }
+
+  /**
+   * The private key must belong to an API (agent) wallet approved for the
+   * wallet address: a wrong address otherwise reads as an empty account. The
+   * main wallet's own key is reported as canWithdraw (the bot refuses it).
+   */
+  async function verifyCredentials(): Promise<KeyAudit> {
+    let agent: string;
+    try {
+      agent = String(ex.ethGetAddressFromPrivateKey(opts.credentials.privateKey)).toLowerCase();
+    } catch (e) {
+      throw new AuthFailed('hyperliquid: the private key is not a valid secp256k1 key', { exchange: 'hyperliquid', operation: 'verifyCredentials', cause: e });
+    }
+    const user = wallet.toLowerCase();
+    if (agent === user) return { readOnly: false, canTrade: true, canWithdraw: true, ipBound: null, expiresAt: null };
+    const role = await ex.publicPostInfo({ type: 'userRole', user: agent }).catch(fail('verifyCredentials'));
+    if (role?.role !== 'agent' || String(role?.data?.user ?? '').toLowerCase() !== user) {
+      throw new AuthFailed(`hyperliquid: API wallet ${agent} is not approved for ${wallet} (role: ${role?.role ?? 'unknown'})`, {
+        exchange: 'hyperliquid',
+        operation: 'verifyCredentials',
+        details: { agent, role: role?.role ?? null },
+      });
+    }
+    const agents: any[] = await ex.publicPostInfo({ type: 'extraAgents', user: wallet }).catch(fail('verifyCredentials'));
+    const mine = Array.isArray(agents) ? agents.find((a) => String(a.address).toLowerCase() === agent) : undefined;
+    const until = Number(mine?.validUntil);
+    return { readOnly: false, canTrade: true, canWithdraw: false, ipBound: null, expiresAt: Number.isFinite(until) && until > 0 ? until : null };
+  }
+
+  return {
+    id: 'hyperliquid',
+    host,
+    loadMarkets,
+    market,
+    async fetchTicker(symbol: string): Promise<Ticker> {
+      const m = await market(symbol);
+      const t = await ex.fetchTicker(m.exchangeSymbol).catch(fail('fetchTicker', m));
+      return toTicker(t, m.symbol);
+    },
+    async fetchCandles(symbol: string, timeframe: string, since?: number, limit?: number): Promise<Candle[]> {
+      const m = await market(symbol);
+      const rows: number[][] = await ex.fetchOHLCV(m.exchangeSymbol, timeframe, since, limit).catch(fail('fetchCandles', m));
+      return rows.map(toCandle);
+    },
+    async fetchBalance(): Promise<Balance> {
+      await loadMarkets();
+      const b = await ex.fetchBalance().catch(fail('fetchBalance'));
+      return toBalance(b, 'USDC');
+    },
+    fetchPositions,
+    fetchOpenOrders,
+    fetchOrder,
+    placeOrder,
+    placeOrders,
+    amendOrder,
+    async cancelOrder(symbol, ref) {
+      const m = await market(symbol);
+      if (!ref.id && !ref.clientOrderId) throw new ValidationError('cancelOrder needs an id or a clientOrderId');
+      await cancelByRefs(m, [ref], 'cancelOrder');
+    },
+    async cancelAllOrders(symbol) {
+      const m = await market(symbol);
+      const coin = coinOf(m);
+      const open = (await rawOpenOrders()).filter((o) => o.coin === coin);
+      if (open.length) await cancelByRefs(m, open.map((o) => ({ id: String(o.oid) })), 'cancelAllOrders');
+    },
+    async setLeverage(symbol, leverage) {
+      const m = await market(symbol);
+      await setLeverageWithMode(symbol, marginModes.get(m.symbol) ?? 'cross', leverage, 'setLeverage');
+    },
+    async setMarginMode(symbol, mode, leverage) {
+      await setLeverageWithMode(symbol, mode, leverage, 'setMarginMode');
+    },
+    setPositionProtection,
+    closePosition,
+    auditKey: verifyCredentials,
+    verifyCredentials,
+    async close(): Promise<void> {
+      /* REST only */
+    },
+  };
+}
