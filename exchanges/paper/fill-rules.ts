@@ -30,3 +30,31 @@ export function limitFillPrice(side: Side, limitPrice: number, from: number): nu
   if (side === 'buy') return from < limitPrice ? from : limitPrice;
   return from > limitPrice ? from : limitPrice;
 }
+
+/**
+ * Fill price of a trigger (stop-loss, take-profit, conditional order) crossed on
+ * a segment starting at `from`: the trigger price, or `from` when the segment
+ * already starts beyond the trigger (a gap: the first price seen past it).
+ */
+export function triggerFillPrice(direction: 'above' | 'below', trigger: number, from: number): number {
+  if (direction === 'above') return from > trigger ? from : trigger;
+  return from < trigger ? from : trigger;
+}
+
+/**
+ * Liquidation price of a position whose own margin is `margin` (isolated): the
+ * price at which margin + unrealized PnL equals the maintenance margin
+ * (quantity * price * maintenanceRate). Null for an empty position.
+ */
+export function liquidationPrice(
+  side: 'long' | 'short',
+  entry: number,
+  quantity: number,
+  margin: number,
+  maintenanceRate: number,
+): number | null {
+  if (!(quantity > 0)) return null;
+  const perUnit = margin / quantity;
+  const price = side === 'long' ? (entry - perUnit) / (1 - maintenanceRate) : (entry + perUnit) / (1 + maintenanceRate);
+  return price > 0 ? price : 0;
+}
