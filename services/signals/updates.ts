@@ -1,0 +1,214 @@
+/**
+ * Follow-up messages about an earlier signal: targets hit, stopped out, close,
+ * cancel, stop moved. Patterns are tried on the normalised text; a match inside
+ * a conditional clause (`if`, `after`, `если`...), a question or a hypothesis
+ * (`might`, `возможно`) does not count.
+ *
+ * Precedence when several match: sl_hit > cancel > close > move_sl > tp_hit > other.
+ * A partial close (`close half`, `закрываем 50%`) is `other`: the output has no
+ * fraction, and closing everything would do more than the channel asked.
+ */
+import type { UpdateAction } from '../../models/signal.js';
+import { isPrice, scanNumbers } from './numbers.js';
+
+const B = '(?<![\\p{L}\\p{N}])';
+const E = '(?![\\p{L}])';
+const S = '[ \\t]+';
+const O = '[ \\t]*';
+
+const HIT_VERBS =
+  `(?:hit|reached|achieved|done|completed?|smashed|touched|filled|secured|taken|booked|(?:✅|✔️|✔)(?![ \\t]*\\$?\\d)|` +
+  `выполнен\\p{L}*|достигнут\\p{L}*|взят\\p{L}*|отработа\\p{L}*|закрыт\\p{L}*)`;
+const ORDINAL =
+  `(?:(?:first|second|third|fourth|fifth|sixth|final|last|1st|2nd|3rd|\\dth|перв\\p{L}*|втор\\p{L}*|трет\\p{L}*|четв\\p{L}*|пят\\p{L}*|последн\\p{L}*)${S})?`;
+const TP_WORD = `(?:take[ \\t-]*profit(?:[ \\t-]*target)?|tp|t\\.p\\.|target|tgt|цел\\p{L}{0,2}|тейк\\p{L}*|тп)`;
+const SL_WORD = `(?:sl|s\\/l|stop[ \\t-]*loss|stop)`;
+const BE_WORD = `(?:be|b\\.e\\.?|breakeven|break[ \\t-]*even|entry(?:${S}price)?|entries|безубыт\\p{L}*|бу|б\\/у|точку${S}входа|вход\\p{L}*)`;
+
+interface Pattern {
+  action: UpdateAction;
+  re: RegExp;
+  /** Cheap test that must pass before `re` runs (speed only: `re` implies it). */
+  pre: RegExp;
+  /** Past events that override a message's signal structure (a repost with ✅ marks). */
+  strong: boolean;
+}
+
+const PRE: Record<UpdateAction, RegExp> = {
+  sl_hit: /stop|sl|s\/l|стоп|сл/i,
+  cancel: /cancel|актуал|отмен|invalid|void|ignore|delete|entry/i,
+  close: /clos|exit|закры|выход|выйти|фикси/i,
+  move_sl: /sl|s\/l|stop|стоп|сл|безубыт/i,
+  tp_hit: /tp|t\.p|target|tgt|цел|тейк|тп|profit/i,
+  other: /entr|order|position|trade|вход|ордер|сделк|позици|partial|profit|move|moving|hit/i,
+};
+
+const P = (action: UpdateAction, strong: boolean, src: string): Pattern => ({
+  action,
+  strong,
+  re: new RegExp(src, 'giu'),
+  pre: PRE[action],
+});
+
+const PATTERNS: Pattern[] = [
+  P(
+    'sl_hit',
+    true,
+    `${B}(?:stopped(?:${S}out|(?=[ \\t]*(?:[❌⛔🛑.!,\\n)]|$)))|stop(?:[ \\t-]*(?:loss|target))?${S}(?:was${S}|has${S}been${S}|got${S}|is${S})?(?:hit|triggered|reached|touched|executed)|` +
+      `(?:sl|s\\/l)${S}(?:was${S}|has${S}been${S}|got${S})?(?:hit|triggered|reached|touched)|hit${S}(?:the${S}|our${S}|my${S})?(?:sl|stop)|` +
+      `closed${S}(?:at|by|on|in|due${S}to)${S}(?:the${S}|a${S})?(?:sl|stop(?:[ \\t-]*loss)?)|` +
+      `(?:выбил\\p{L}*|выбило|словил\\p{L}*|поймал\\p{L}*|закрыл\\p{L}*|закрыт\\p{L}*|ушл\\p{L}*)${S}(?:по${S}|в${S}|на${S})?(?:стоп\\p{L}*|сл)|` +
+      `(?:стоп|сл)${S}(?:сработал|задет|выбит|сбит)\\p{L}*|(?:sl|stop|стоп)${O}(?:❌|⛔|🛑))${E}`,
+  ),
+  P(
+    'cancel',
+    true,
+    `${B}(?:cancel(?:led|ed|ling|ing)?(?!${S}(?:if|when|once|in${S}case|unless|below|above|on${S}(?:close|candle)))|не${O}актуал\\p{L}*|` +
+      `отмен\\p{L}*|(?:signal|trade|setup|call)${S}(?:is${S})?(?:invalid(?:ated)?|void)|ignore${S}(?:this|the|that|previous)${S}(?:signal|trade|call|setup|post)|` +
+      `delete${S}(?:this|the)${S}(?:signal|trade)|entry${S}(?:was${S})?(?:not|never)${S}(?:reached|triggered|filled|hit))${E}`,
+  ),
+  P(
+    'close',
+    false,
+    `${B}(?<!(?:candle|daily|weekly|monthly|h\\d|\\d[hdw]|market|markets|day|week|bar|hourly|close|price)${S})` +
+      `(?:close|closing|exit|exiting|закрыва\\p{L}*|закрыть|закрою|выходим|выйти|фиксиру\\p{L}*)` +
+      `(?!${O}[:=]?${O}\\$?\\d)(?!${S}(?:above|below|under|over|to|range|of|price|the${S}gap|early|higher|lower|in${S}profit|candle|выше|ниже))${E}`,
+  ),
+  P(
+    'close',
+    true,
+    `${B}(?<!(?:candle|daily|weekly|monthly|h\\d|\\d[hdw]|market|markets|day|week|bar|hourly|price)${S})` +
+      `(?:closed|exited|закрыл\\p{L}*|закрыт[аы]?|зафиксировал\\p{L}*)(?!${S}(?:above|below|under|over|выше|ниже|the${S}(?:week|day|month|year|candle|session|gap)|(?:week|day|month|неделю|день|месяц|год)))${E}`,
+  ),
+  P(
+    'move_sl',
+    false,
+    `${B}(?:(?:move|moving|moved|set|setting|put|shift|adjust|raise|lower|trail|trailing|update|bring|place)\\p{L}*${S}(?:the${S}|your${S}|our${S}|all${S})?(?:sl|s\\/l|stop[ \\t-]*loss(?:es)?|stops?)|` +
+      `${SL_WORD}${S}(?:has${S}been${S}|is${S}|was${S})?(?:moved|moving|now|updated|changed|adjusted|raised|lowered|trailed|shifted)|` +
+      `${SL_WORD}${O}(?:to|at|→|:|=|-)${O}${BE_WORD}|new${S}(?:sl|stop[ \\t-]*loss|stop)|` +
+      `(?:перенос|передвига|переставля|передвин|двига|подтягива|сдвига|ставим|перевод|переводим)\\p{L}*${S}(?:стоп\\p{L}*|сл)|` +
+      `(?:стоп|сл)\\p{L}*${S}(?:перенос|передвига|переставля|передвин|двига|подтягива|сдвига|ставим|переводим)\\p{L}*|(?:стоп|сл)\\p{L}*${S}(?:в|на)${S}(?:безубыт\\p{L}*|бу|б\\/у|точку${S}входа|вход|уровень|(?=\\d))|(?:в|на)${S}безубыт\\p{L}*|новый${S}стоп)${E}`,
+  ),
+  P(
+    'tp_hit',
+    true,
+    `${B}${ORDINAL}${TP_WORD}${O}[#№-]?${O}\\d{0,2}${O}(?:[:\\-–]${O})?(?:\\$?\\d[\\d.,]*${O})?` +
+      `(?:(?:по|on|for)${S}[#$]?[\\p{L}\\d/]+${O})?(?:is${S}|was${S}|has${S}been${S}|have${S}been${S}|got${S}|just${S})?${HIT_VERBS}|` +
+      `${B}all${S}(?:the${S})?(?:take[ \\t-]*profit${S})?(?:targets?|tps?|take[ \\t-]*profits?)${S}(?:\\p{L}+${S}){0,3}?(?:hit|reached|achieved|done|completed|smashed|filled)|` +
+      `${B}все${S}(?:цели|тейки|тп)[^\\n.]{0,30}?(?:выполнен|достигнут|взят|отработа|закрыт)\\p{L}*|` +
+      `${B}hit${S}(?:the${S}|our${S}|its${S})?${ORDINAL}(?:tp|target|take[ \\t-]*profit)`,
+  ),
+  P(
+    'other',
+    false,
+    `${B}(?:entry${S}(?:(?:\\d|one|two)${S})?(?:targets?${O}\\d*${S})?(?:is${S}|was${S}|has${S}been${S})?(?:filled|reached|triggered|activated|hit|done|achieved|✅)|` +
+      `all${S}entr(?:y|ies)${S}(?:targets?${S})?(?:filled|achieved|reached|done)|(?:order|position)${S}(?:is${S}|was${S})?(?:filled|activated|opened|triggered)|` +
+      `(?:вход|ордер|сделка|позиция)\\p{L}*${S}(?:по${S}[#$]?[\\p{L}\\d/]+${S})?(?:сработал|исполнен|активирован|открыт)\\p{L}*|partial(?:ly)?${S}(?:close|closing|profits?|tp|take)|` +
+      `(?:price${S})?hit${S}(?:the${S}|our${S})?entry|(?:position|trade)${S}(?:is${S}|was${S})?(?:now${S})?(?:open|opened|active|activated)|(?:take|taking|book|booking|secure|securing)${S}(?:some|partial)${S}profits?|(?:move|moving|moved)${S}(?:sl|stop)${S}to${S}(?:tp|target)${O}\\d)${E}`,
+  ),
+];
+
+/**
+ * Every word a strong pattern needs. A valid signal without any of them cannot be
+ * overridden by a strong update, so `detectUpdate` need not run (speed only).
+ */
+export const STRONG_UPDATE_PRE =
+  /stopped|hit|trigger|reach|touch|execut|clos|exit|выбил|словил|поймал|закры|ушл|сработ|задет|выбит|сбит|❌|⛔|🛑|cancel|актуал|отмен|invalid|void|ignore|delete|not|never|зафикс|achiev|done|complet|smash|fill|secur|taken|book|✅|✔|выполн|достигн|взят|отработ/i;
+
+const RANK: Record<UpdateAction, number> = { sl_hit: 0, cancel: 1, close: 2, move_sl: 3, tp_hit: 4, other: 5 };
+
+const CONDITIONAL_RE =
+  /(?<![\p{L}\p{N}])(?:if|when|once|after|unless|until|before|если|когда|после|как[ \t]+только|пока)(?![\p{L}])/iu;
+/** General advice, not about one trade: `always move your SL to BE once TP1 hits`. */
+const GENERIC_RE =
+  /(?<![\p{L}\p{N}])(?:every|each|always|reminder|rule|tip|всегда|кажд\p{L}*|правило|совет\p{L}*|напомина\p{L}*)(?![\p{L}])/iu;
+const HYPOTHETICAL_RE =
+  /(?<![\p{L}\p{N}])(?:might|maybe|perhaps|could|would|should|possibly|планиру\p{L}*|возможно|вероятно|может[ \t]+быть|стоит[ \t]+ли)(?![\p{L}])/iu;
+const PARTIAL_AFTER_RE =
+  /^[ \t]*(?:the[ \t]+|a[ \t]+)?(?:half|partial|part|some|portion|\d{1,2}(?:[.,]\d+)?[ \t]*%|половин\p{L}*|част\p{L}*)/iu;
+const PARTIAL_BEFORE_RE = /(?:partial(?:ly)?|half|частичн\p{L}*)[ \t]*$/iu;
+/** `Entry target 1 ✅` reports a filled entry, not a take-profit. */
+const ENTRY_BEFORE_RE = /(?:entry|вход\p{L}*)[ \t-]*$/iu;
+const BE_RE = new RegExp(`${B}${BE_WORD}${E}`, 'iu');
+const TP_REF_RE = /(?<![\p{L}\p{N}])(?:tp|target|цел\p{L}*|тейк\p{L}*|тп)[ \t]*\d/iu;
+
+export interface UpdateMatch {
+  action: UpdateAction;
+  strong: boolean;
+  stopLoss: number | null;
+  breakeven: boolean;
+}
+
+function clauseBounds(text: string, start: number, end: number): [number, number] {
+  let a = start;
+  while (a > 0 && !'.!?\n;,'.includes(text.charAt(a - 1))) a--;
+  let b = end;
+  while (b < text.length && !'.!?\n;'.includes(text.charAt(b))) {
+    // a decimal point is not a sentence end
+    if (text.charAt(b) === '.' && /\d/.test(text.charAt(b + 1))) b++;
+    else b++;
+  }
+  return [a, b];
+}
+
+function sentenceEndsWithQuestion(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '?') return true;
+    if (c === '\n' || c === '!' || (c === '.' && !/\d/.test(text.charAt(i + 1)))) return false;
+  }
+  return false;
+}
+
+function lineRest(text: string, from: number): string {
+  const nl = text.indexOf('\n', from);
+  return text.slice(from, nl < 0 ? text.length : nl);
+}
+
+/** Finds the update a message announces, or null. */
+export function detectUpdate(text: string, cyrillic: boolean): UpdateMatch | null {
+  let best: UpdateMatch | null = null;
+  for (const p of PATTERNS) {
+    if (!p.pre.test(text)) continue;
+    p.re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = p.re.exec(text)) !== null) {
+      if (m[0].length === 0) {
+        p.re.lastIndex++;
+        continue;
+      }
+      const start = m.index;
+      const end = start + m[0].length;
+      const [a, b] = clauseBounds(text, start, end);
+      const before = text.slice(a, start);
+      if (CONDITIONAL_RE.test(before)) continue;
+      const clause = text.slice(a, b);
+      if (HYPOTHETICAL_RE.test(clause) || GENERIC_RE.test(clause)) continue;
+      if (sentenceEndsWithQuestion(text, end)) continue;
+      if (p.action === 'tp_hit' && ENTRY_BEFORE_RE.test(text.slice(Math.max(0, start - 12), start))) continue;
+      let action = p.action;
+      let stopLoss: number | null = null;
+      let breakeven = false;
+      if (action === 'close') {
+        const after = text.slice(end, end + 30);
+        if (PARTIAL_AFTER_RE.test(after) || PARTIAL_BEFORE_RE.test(text.slice(Math.max(0, start - 20), start))) action = 'other';
+      } else if (action === 'move_sl') {
+        const rest = lineRest(text, start);
+        breakeven = BE_RE.test(rest.slice(0, 60));
+        const nums = scanNumbers(rest.slice(m[0].length), cyrillic).filter(isPrice);
+        const first = nums[0];
+        if (TP_REF_RE.test(rest.slice(m[0].length, m[0].length + 30)) && !breakeven) {
+          action = 'other';
+        } else if (first !== undefined) {
+          stopLoss = first.value;
+        } else if (!breakeven) {
+          continue; // "always set a stop loss" says nothing about a trade
+        }
+      }
+      const cand: UpdateMatch = { action, strong: p.strong && action === p.action, stopLoss, breakeven };
+      if (best === null || RANK[cand.action] < RANK[best.action]) best = cand;
+      else if (RANK[cand.action] === RANK[best.action] && cand.strong && !best.strong) best = cand;
+    }
+  }
+  return best;
+}
