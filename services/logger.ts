@@ -58,6 +58,8 @@ function scrubber(secrets: string[]) {
       return out;
     }
     if (depth > 4 || value === null || typeof value !== 'object') return value;
+    // Errors keep message and stack (non-enumerable) through the copy.
+    if (value instanceof Error) return scrub(pino.stdSerializers.err(value), depth);
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     const copy: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) copy[k] = scrub(v, depth + 1);
@@ -75,7 +77,8 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
+        const scrubbed = args.map((a, i) => (i === 0 && a instanceof Error ? { err: scrub(a) } : scrub(a)));
+        method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
     serializers: { err: pino.stdSerializers.err },

@@ -48,6 +48,18 @@ describe('logger redaction', () => {
     for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
   });
 
+  it('keeps the message and stack of logged errors while scrubbing secrets from them', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ destination, secrets: [BOT_TOKEN] });
+    log.error({ err: new Error(`failed for bot${BOT_TOKEN}`) }, 'with secret');
+    log.error(new Error('plain failure'));
+    const first = JSON.parse(lines[0]!);
+    expect(first.err.message).toBe('failed for bot[Redacted]');
+    expect(first.err.stack).toContain('failed for bot[Redacted]');
+    const second = JSON.parse(lines[1]!);
+    expect(second.err?.message ?? second.msg).toContain('plain failure');
+  });
+
   it('keeps non-secret fields', () => {
     const { lines, destination } = capture();
     const log = createLogger({ destination });
