@@ -139,7 +139,20 @@ export interface OrdersTable {
   filled: string;
   average_price: string | null;
   reduce_only: number;
+  /** Leg of its trade ("entry-0", "tp-2", "sl", "close-1"); null for rows before 0002. */
+  leg: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Fee paid so far, quote currency (0002). */
+  fee: ColumnType<string, string | undefined, string>;
   created_at: CreatedAt;
+  updated_at: number;
+}
+
+/** Leverage and margin mode last set per account and symbol (0002). */
+export interface AccountSymbolSettingsTable {
+  account_id: number;
+  symbol: string;
+  leverage: number;
+  margin_mode: string;
   updated_at: number;
 }
 
@@ -176,6 +189,7 @@ export interface Database {
   orders: OrdersTable;
   state_transitions: StateTransitionsTable;
   audit_log: AuditLogTable;
+  account_symbol_settings: AccountSymbolSettingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,0 +1,158 @@
+/**
+ * Executing a plan on one user's account with the fewest requests:
+ *  - margin mode / leverage only when they differ from what we last set;
+ *  - the entry with its stop-loss attached (one request; several limit
+ *    entries go as one batch);
+ *  - the take-profit ladder as one reduce-only batch sized to what filled.
+ * Market entry + stop + 3 targets is 2 requests once leverage is known.
+ * A position that cannot be protected is closed at once (unless the user
+ * explicitly allowed trading without a stop).
+ */
+import { trades as tradesRepo } from '../../db/index.js';
+import type { AccountRow, TradeRow } from '../../db/database.js';
+import { getSymbolSettings, putSymbolSettings } from '../../db/repos/trading.js';
+import type { ExchangeClient } from '../../exchanges/index.js';
+import { AuthFailed, InsufficientFunds, InvalidOrderSize, MarketNotFound, PermissionDenied, entrySide, type Market, type OrderRequest } from '../../models/index.js';
+import type { RefusalReason } from '../notifications.js';
+import { summarize, type TradePlan } from './plan.js';
+import { attachesStops, clientOf, errInfo, errorCode, newRuntime, num, record, setTradeStatus, type TradeDoc, type TradingDeps } from './context.js';
+import { sendBatch, sendOne, type Leg } from './orders.js';
+import { protectFilled } from './protect.js';
+
+export interface OpenInput {
+  userId: number;
+  account: AccountRow;
+  plan: TradePlan;
+  signalId: number | null;
+  sourceId: number | null;
+  traceId: string;
+  notifyFills: boolean;
+  actor?: string;
+  /** The market the plan was made for (saves a look-up). */
+  market?: Market;
+}
+
+export type OpenOutcome =
+  | { status: 'opened' | 'placed'; tradeId: number }
+  | { status: 'duplicate'; tradeId: number }
+  | { status: 'failed'; tradeId: number | null; reason: RefusalReason; code: string };
+
+export function refusalOf(e: unknown): RefusalReason {
+  if (e instanceof InsufficientFunds) return 'insufficient-balance';
+  if (e instanceof InvalidOrderSize) return 'below-min-size';
+  if (e instanceof MarketNotFound) return 'market-not-found';
+  if (e instanceof AuthFailed || e instanceof PermissionDenied) return 'account-unavailable';
+  return 'exchange-error';
+}
+
+/** Sets margin mode and leverage only when they differ from what was last set on this account+symbol. */
+export async function ensureLeverage(deps: TradingDeps, client: ExchangeClient, accountId: number, plan: Pick<TradePlan, 'symbol' | 'leverage' | 'marginMode'>): Promise<void> {
+  const known = await getSymbolSettings(deps.db, accountId, plan.symbol);
+  if (known && known.leverage === plan.leverage && known.marginMode === plan.marginMode) return;
+  if (!known || known.marginMode !== plan.marginMode) await client.setMarginMode(plan.symbol, plan.marginMode, plan.leverage);
+  await client.setLeverage(plan.symbol, plan.leverage);
+  await putSymbolSettings(deps.db, accountId, plan.symbol, plan.leverage, plan.marginMode, deps.clock.now());
+}
+
+export function entryLegs(plan: TradePlan, attachStop: boolean): Leg[] {
+  const side = entrySide(plan.side);
+  const single = plan.takeProfits.length === 1 && plan.trailingPct === 0 ? plan.takeProfits[0]!.price : undefined;
+  return plan.entries.map((e, i) => {
+    const request: Omit<OrderRequest, 'clientOrderId'> = { symbol: plan.symbol, side, type: plan.entryType, quantity: e.quantity };
+    if (plan.entryType === 'market') request.price = plan.avgEntry;
+    else if (plan.entryTrigger && e.price !== null) {
+      request.type = 'market';
+      request.triggerPrice = e.price;
+      request.triggerDirection = plan.entryTrigger;
+    } else if (e.price !== null) request.price = e.price;
+    if (attachStop && plan.stopLoss !== null) request.stopLoss = plan.stopLoss;
+    // A single target covering the whole position rides on the entry too: no ladder request.
+    if (attachStop && single !== undefined) request.takeProfit = single;
+    return { leg: `entry-${i}`, role: 'entry' as const, request };
+  });
+}
+
+export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<OpenOutcome> {
+  const { plan, account } = input;
+  const now = deps.clock.now();
+  if (input.signalId !== null) {
+    const existing = await tradesRepo.findTradeBySignalUser(deps.db, input.signalId, input.userId);
+    if (existing) return { status: 'duplicate', tradeId: existing.id };
+  }
+  const doc: TradeDoc = { plan, rt: newRuntime(input.notifyFills) };
+  let trade: TradeRow;
+  try {
+    trade = await tradesRepo.insertTrade(deps.db, {
+      user_id: input.userId,
+      account_id: account.id,
+      signal_id: input.signalId,
+      source_id: input.sourceId,
+      symbol: plan.symbol,
+      side: plan.side,
+      status: 'planned',
+      leverage: plan.leverage,
+      margin_mode: plan.marginMode,
+      entry_price: null,
+      quantity: '0',
+      stop_loss: plan.stopLoss === null ? null : String(plan.stopLoss),
+      take_profits: JSON.stringify(plan.takeProfits.map((t) => t.price)),
+      plan: JSON.stringify(doc),
+      realized_pnl: '0',
+      fees: '0',
+      close_reason: null,
+      trace_id: input.traceId,
+      opened_at: null,
+      closed_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+  } catch (e) {
+    // The unique (signal, user) index: another path created it first.
+    if (input.signalId !== null) {
+      const existing = await tradesRepo.findTradeBySignalUser(deps.db, input.signalId, input.userId);
+      if (existing) return { status: 'duplicate', tradeId: existing.id };
+    }
+    throw e;
+  }
+  await record(deps, { actor: input.actor, action: 'trade.planned', entity: 'trade', entityId: trade.id, after: summarize(plan), traceId: input.traceId });
+
+  const fail = async (reason: RefusalReason, e: unknown): Promise<OpenOutcome> => {
+    await setTradeStatus(deps, trade, 'failed', reason, { close_reason: reason, closed_at: deps.clock.now() });
+    await record(deps, { action: 'trade.failed', entity: 'trade', entityId: trade.id, after: { reason, error: errInfo(e) }, traceId: input.traceId });
+    deps.notifier.notify({ type: 'plan-refused', userId: input.userId, traceId: input.traceId, signalId: input.signalId, symbol: plan.symbol, reason, details: { code: errorCode(e) } });
+    return { status: 'failed', tradeId: trade.id, reason, code: errorCode(e) };
+  };
+
+  let client: ExchangeClient;
+  try {
+    client = await clientOf(deps, account);
+    await ensureLeverage(deps, client, account.id, plan);
+  } catch (e) {
+    deps.log.warn({ userId: input.userId, tradeId: trade.id, err: errInfo(e) }, 'leverage / client failed');
+    return fail(refusalOf(e), e);
+  }
+
+  await setTradeStatus(deps, trade, 'opening', 'entries-sent');
+  const attach = attachesStops(deps, account.exchange);
+  const legs = entryLegs(plan, attach);
+  const sent = legs.length === 1 ? [await sendOne(deps, client, trade, legs[0]!)] : await sendBatch(deps, client, trade, legs);
+  const live = sent.filter((s) => s.row.status !== 'rejected');
+  if (live.length === 0) return fail(refusalOf(sent[0]?.error), sent[0]?.error);
+
+  let filled = 0;
+  let cost = 0;
+  for (const s of sent) {
+    let f = num(s.row.filled);
+    // A market order the exchange acknowledged without fill details (Bybit answers with an id only)
+    // fills at once: size the protection to it; the next sync corrects it from the exchange.
+    if (f === 0 && plan.entryType === 'market' && s.row.status !== 'unknown' && s.row.status !== 'rejected' && s.order) f = num(s.row.quantity);
+    filled += f;
+    cost += f * (num(s.row.average_price) || plan.avgEntry);
+  }
+  if (filled <= 0) {
+    deps.notifier.notify({ type: 'entry-placed', userId: input.userId, traceId: input.traceId, tradeId: trade.id, symbol: plan.symbol, side: plan.side, plan: summarize(plan) });
+    return { status: 'placed', tradeId: trade.id };
+  }
+  const ok = await protectFilled(deps, client, trade, doc, { filled, avgPrice: cost / filled, stopAttached: attach && plan.stopLoss !== null, market: input.market ?? null });
+  return ok ? { status: 'opened', tradeId: trade.id } : { status: 'failed', tradeId: trade.id, reason: 'exchange-error', code: 'stop-failed' };
+}

@@ -1,0 +1,282 @@
+/**
+ * Planning: pure functions from (signal, settings, market, price, balance,
+ * account state) to exactly the orders that will be sent, or a typed refusal.
+ * Quantities and prices are rounded with the market's precision here, so the
+ * plan is what goes out (the client rounds again; it changes nothing).
+ */
+import {
+  InvalidOrderSize,
+  clean,
+  normalizeOrder,
+  roundPrice,
+  roundQty,
+  type MarginMode,
+  type Market,
+  type PositionSide,
+  type Settings,
+  type SignalParse,
+} from '../../models/index.js';
+import type { PlanSummary } from '../notifications.js';
+import { checkEntryLimits, checkExposure, refuse, type AccountState, type Refusal } from './limits.js';
+
+export interface TradePlan {
+  symbol: string;
+  side: PositionSide;
+  entryType: 'market' | 'limit';
+  /** Market: one leg with price = null. Limit: one leg per entry price. */
+  entries: { price: number | null; quantity: number }[];
+  /** Breakout entries: conditional orders triggered when the price crosses the entry. */
+  entryTrigger: 'above' | 'below' | null;
+  quantity: number;
+  /** Expected average entry price (the reference price for market entries). */
+  avgEntry: number;
+  leverage: number;
+  marginMode: MarginMode;
+  margin: number;
+  notional: number;
+  stopLoss: number | null;
+  takeProfits: { price: number; share: number }[];
+  allowNoStop: boolean;
+  breakevenAfterTp: number;
+  trailingPct: number;
+  entryTimeoutMin: number;
+  warnings: string[];
+}
+
+export type PlanResult = { ok: true; plan: TradePlan } | Refusal;
+
+export interface PlanInput {
+  signal: SignalParse;
+  settings: Settings;
+  market: Market;
+  /** Current price (last or mark). */
+  price: number;
+  /** Free balance in the settle currency; null when not fetched (fixed sizing needs none). */
+  freeBalance: number | null;
+  account: AccountState;
+  now: number;
+  /** When the signal was posted; null = no age limit (manual trades). */
+  signalAt: number | null;
+}
+
+/** Normalised weights (positive, summing to 1) for n legs; even when `weights` is null or unusable. */
+export function legShares(n: number, weights: readonly number[] | null | undefined): number[] {
+  if (n <= 0) return [];
+  const w = weights && weights.length > 0 ? weights.slice(0, n).filter((x) => Number.isFinite(x) && x > 0) : [];
+  if (w.length === 0) return Array.from({ length: n }, () => 1 / n);
+  const sum = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / sum);
+}
+
+/**
+ * Splits `total` into legs by `shares`, in whole steps, summing exactly to
+ * `total` (rounded down to the step). A leg below the market's minimum is
+ * merged into the next leg (the last one into the previous), so every leg can
+ * be sent. Returns one quantity per share; merged legs are 0.
+ */
+export function splitQuantity(total: number, shares: readonly number[], market: Pick<Market, 'stepSize' | 'minQty'>): number[] {
+  const step = market.stepSize > 0 ? market.stepSize : 1e-8;
+  const units = Math.floor(total / step + 1e-9);
+  if (shares.length === 0) return [];
+  const minUnits = Math.max(1, Math.ceil(market.minQty / step - 1e-9));
+  const legs = shares.map((s) => Math.floor(units * s + 1e-9));
+  legs[legs.length - 1] = units - legs.slice(0, -1).reduce((a, b) => a + b, 0);
+  let carry = 0;
+  for (let i = 0; i < legs.length; i++) {
+    const u = legs[i]! + carry;
+    if (u < minUnits && i < legs.length - 1) {
+      carry = u;
+      legs[i] = 0;
+    } else {
+      legs[i] = u;
+      carry = 0;
+    }
+  }
+  const last = legs.length - 1;
+  if (legs[last]! < minUnits) {
+    for (let i = last - 1; i >= 0; i--) {
+      if (legs[i]! > 0) {
+        legs[i] = legs[i]! + legs[last]!;
+        legs[last] = 0;
+        break;
+      }
+    }
+  }
+  const decimals = decimalsOfStep(step);
+  return legs.map((u) => Number((u * step).toFixed(decimals)));
+}
+
+function decimalsOfStep(step: number): number {
+  const s = step.toString();
+  if (s.includes('e-')) return Number(s.split('e-')[1]) + (s.split('e-')[0]!.split('.')[1]?.length ?? 0);
+  return s.split('.')[1]?.length ?? 0;
+}
+
+/** Leverage: the signal's (or the user's default) capped at the user's and the market's maximum, or fixed. */
+export function planLeverage(settings: Settings, market: Pick<Market, 'maxLeverage'>, signalLeverage: number | null): number {
+  const wanted = settings.leverageMode === 'fixed' ? settings.leverage : (signalLeverage ?? settings.leverage);
+  const cap = settings.leverageMode === 'fixed' ? market.maxLeverage : Math.min(settings.maxLeverage, market.maxLeverage);
+  return Math.max(1, Math.min(Math.floor(wanted), Math.floor(cap)));
+}
+
+const better = (side: PositionSide, a: number, b: number): boolean => (side === 'long' ? a > b : a < b);
+
+/** Take-profit prices: the signal's, its percentages, or the user's own; only those beyond the entry. */
+export function planTargets(signal: SignalParse, settings: Settings, market: Market, avgEntry: number): { price: number; share: number }[] {
+  const dir = signal.side === 'long' ? 1 : -1;
+  let prices: number[];
+  if (signal.takeProfits && signal.takeProfits.length > 0) prices = signal.takeProfits;
+  else if (signal.takeProfitPercents && signal.takeProfitPercents.length > 0) prices = signal.takeProfitPercents.map((p) => avgEntry * (1 + (dir * p) / 100));
+  else prices = settings.ownTakeProfitPcts.map((p) => avgEntry * (1 + (dir * p) / 100));
+  const rounded: number[] = [];
+  for (const p of prices) {
+    const r = roundPrice(market, p);
+    if (r > 0 && better(signal.side, r, avgEntry) && !rounded.includes(r)) rounded.push(r);
+  }
+  rounded.sort((a, b) => (signal.side === 'long' ? a - b : b - a));
+  if (rounded.length === 0) return [];
+  // Custom percentages apply to the first targets; with fewer percentages than targets, only those targets are used.
+  const n = settings.tpSplit && settings.tpSplit.length > 0 ? Math.min(settings.tpSplit.length, rounded.length) : rounded.length;
+  const shares = legShares(n, settings.tpSplit);
+  return rounded.slice(0, n).map((price, i) => ({ price, share: shares[i]! }));
+}
+
+function minSizeRefusal(e: unknown): Refusal {
+  if (e instanceof InvalidOrderSize) return refuse('below-min-size', { ...e.details, message: e.message });
+  throw e;
+}
+
+export function planTrade(input: PlanInput): PlanResult {
+  const { signal, settings, market, price } = input;
+  const warnings: string[] = [];
+  const limit = checkEntryLimits(settings, input.account, { symbol: market.symbol, now: input.now, signalAt: input.signalAt });
+  if (limit) return limit;
+  if (!(price > 0)) return refuse('exchange-error', { message: 'no price for the market' });
+
+  const leverage = planLeverage(settings, market, signal.leverage);
+  const marginMode = settings.marginMode;
+
+  // Entries.
+  const entryPrices = signal.entries.map((p) => roundPrice(market, p)).filter((p) => p > 0);
+  const isMarket = settings.entryMode === 'market' || signal.entryMarket || entryPrices.length === 0;
+  const shares = isMarket ? [1] : legShares(entryPrices.length, settings.entryWeights);
+  const legPrices: (number | null)[] = isMarket ? [null] : entryPrices.slice(0, shares.length);
+  const avgEntry = isMarket ? price : clean(legPrices.reduce<number>((s, p, i) => s + (p as number) * shares[i]!, 0));
+
+  // Stop-loss.
+  let stopLoss: number | null = signal.stopLoss;
+  if (stopLoss === null) {
+    if (settings.stopPolicy === 'skip_without') return refuse('no-stop', { symbol: market.symbol });
+    const dist = settings.defaultStopPct / 100;
+    stopLoss = avgEntry * (signal.side === 'long' ? 1 - dist : 1 + dist);
+    warnings.push('default-stop');
+  }
+  stopLoss = roundPrice(market, stopLoss);
+  const worstEntry = isMarket ? price : signal.side === 'long' ? Math.min(...(legPrices as number[])) : Math.max(...(legPrices as number[]));
+  if (!(stopLoss > 0) || !better(signal.side, worstEntry, stopLoss) || (isMarket && !better(signal.side, price, stopLoss))) {
+    return refuse('invalid-stop', { stopLoss, entry: worstEntry, price, side: signal.side });
+  }
+
+  // Size.
+  let qtyRaw: number;
+  if (settings.sizeMode === 'fixed') {
+    qtyRaw = (settings.sizeValue * leverage) / avgEntry;
+  } else {
+    if (input.freeBalance === null) return refuse('exchange-error', { message: 'balance unavailable' });
+    if (settings.sizeMode === 'balance_pct') qtyRaw = (((input.freeBalance * settings.sizeValue) / 100) * leverage) / avgEntry;
+    else qtyRaw = (input.freeBalance * settings.sizeValue) / 100 / Math.abs(avgEntry - stopLoss);
+  }
+  if (!(qtyRaw > 0) || !Number.isFinite(qtyRaw)) return refuse('below-min-size', { quantity: qtyRaw, minQty: market.minQty });
+
+  let entries: { price: number | null; quantity: number }[];
+  try {
+    if (isMarket) {
+      const n = normalizeOrder(market, { quantity: qtyRaw, refPrice: price });
+      entries = [{ price: null, quantity: n.quantity }];
+    } else {
+      const qtys = splitQuantity(roundQty(market, qtyRaw), shares, market);
+      entries = [];
+      let merged = false;
+      for (let i = 0; i < qtys.length; i++) {
+        if (qtys[i]! <= 0) {
+          merged = true;
+          continue;
+        }
+        const n = normalizeOrder(market, { quantity: qtys[i]!, price: legPrices[i]! });
+        entries.push({ price: n.price, quantity: n.quantity });
+      }
+      if (entries.length === 0) normalizeOrder(market, { quantity: roundQty(market, qtyRaw), price: legPrices[0]! });
+      if (merged) warnings.push('entries-merged');
+    }
+  } catch (e) {
+    return minSizeRefusal(e);
+  }
+  const quantity = clean(entries.reduce((s, e) => s + e.quantity, 0));
+  const avg = isMarket ? price : clean(entries.reduce((s, e) => s + (e.price as number) * e.quantity, 0) / quantity);
+  const notional = clean(quantity * avg, 8);
+  const margin = clean(notional / leverage, 8);
+  if (input.freeBalance !== null && margin > input.freeBalance) {
+    return refuse('insufficient-balance', { needed: margin, available: input.freeBalance });
+  }
+  const exposure = checkExposure(settings, input.account, margin);
+  if (exposure) return exposure;
+
+  const takeProfits = planTargets(signal, settings, market, avg);
+  if (takeProfits.length === 0) warnings.push('no-targets');
+
+  return {
+    ok: true,
+    plan: {
+      symbol: market.symbol,
+      side: signal.side,
+      entryType: isMarket ? 'market' : 'limit',
+      entries,
+      entryTrigger: isMarket ? null : signal.entryTrigger,
+      quantity,
+      avgEntry: avg,
+      leverage,
+      marginMode,
+      margin,
+      notional,
+      stopLoss,
+      takeProfits,
+      allowNoStop: settings.allowNoStop,
+      breakevenAfterTp: settings.breakevenAfterTp,
+      trailingPct: settings.trailingPct,
+      entryTimeoutMin: settings.entryTimeoutMin,
+      warnings,
+    },
+  };
+}
+
+export function summarize(plan: TradePlan): PlanSummary {
+  return {
+    symbol: plan.symbol,
+    side: plan.side,
+    entryType: plan.entryType,
+    entries: plan.entries.map((e) => ({ ...e })),
+    quantity: plan.quantity,
+    leverage: plan.leverage,
+    marginMode: plan.marginMode,
+    margin: plan.margin,
+    stopLoss: plan.stopLoss,
+    takeProfits: plan.takeProfits.map((t) => ({ ...t })),
+  };
+}
+
+/**
+ * The take-profit ladder for `quantity` of position: one reduce-only leg per
+ * target (legs below the minimum merged), skipping targets already taken.
+ * With trailing on, the last target is left to the trailing stop.
+ */
+export function ladderFor(plan: Pick<TradePlan, 'takeProfits' | 'trailingPct'>, quantity: number, market: Market, fromIndex = 0): { index: number; price: number; quantity: number }[] {
+  const legs = plan.takeProfits.map((t, index) => ({ ...t, index })).slice(fromIndex);
+  const placed = plan.trailingPct > 0 && legs.length > 1 ? legs.slice(0, -1) : legs;
+  if (placed.length === 0 || !(quantity > 0)) return [];
+  const total = placed.reduce((s, t) => s + t.share, 0);
+  const remainingShare = legs.reduce((s, t) => s + t.share, 0);
+  // With trailing, the last target's share stays on as the runner.
+  const qty = plan.trailingPct > 0 && legs.length > 1 ? quantity * (total / remainingShare) : quantity;
+  const qtys = splitQuantity(qty, placed.map((t) => t.share / total), market);
+  return placed.map((t, i) => ({ index: t.index, price: t.price, quantity: qtys[i]! })).filter((l) => l.quantity > 0);
+}
