@@ -1,7 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-init.js';
+import * as m0002 from './0002-trading.js';
+import * as m0003 from './0003-grid.js';
+import * as m0004 from './0004-access.js';
 
 /** Every migration, listed explicitly, named to sort. Never edit a landed one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-init': m0001,
+  '0002-trading': m0002,
+  '0003-grid': m0003,
+  '0004-access': m0004,
 };
