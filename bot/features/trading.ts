@@ -1,0 +1,163 @@
+/** /positions (close 100% / 50%, stop to breakeven), /orders, /balance, /close SYMBOL, /trade wizard. */
+import { Composer, InlineKeyboard } from 'grammy';
+import type { PositionSide } from '../../models/order.js';
+import { normalizeUserSymbol, type ManualDraft } from '../../services/portfolio.js';
+import type { BotContext } from '../context.js';
+import { positionData, tradeData } from '../callback-data/index.js';
+import { answer, editMessage, editOrReply, replyHtml, userOf } from '../helpers.js';
+import { esc, money, num } from '../render/format.js';
+import { renderBalances, renderClosed, renderOrders, renderPlan, renderPosition } from '../render/trading.js';
+import { PENDING_TTL_MS } from '../pending.js';
+import type { FeatureKit } from './kit.js';
+
+const MAX_POSITION_MESSAGES = 10;
+
+export async function showPositions(kit: FeatureKit, ctx: BotContext): Promise<void> {
+  const list = await kit.deps.portfolio.positions(userOf(ctx).id);
+  if (!list.length) {
+    await replyHtml(ctx, ctx.t('positions-empty'));
+    return;
+  }
+  await replyHtml(ctx, ctx.t('positions-title', { count: list.length }));
+  for (const v of list.slice(0, MAX_POSITION_MESSAGES)) {
+    const p = v.position;
+    const kb = new InlineKeyboard()
+      .text(ctx.t('btn-positions-close-all'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: 100 }))
+      .text(ctx.t('btn-positions-close-half'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: 50 }))
+      .row()
+      .text(ctx.t('btn-positions-breakeven'), positionData.pack({ action: 'be', account: v.accountId, symbol: p.symbol, value: 0 }));
+    await replyHtml(ctx, renderPosition(ctx, v), kb);
+  }
+  if (list.length > MAX_POSITION_MESSAGES) await replyHtml(ctx, ctx.t('positions-more', { count: list.length - MAX_POSITION_MESSAGES }));
+}
+
+interface TradeDraft extends Partial<ManualDraft> {
+  promptId: number;
+  chatId: number;
+}
+
+export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+  const pm = c.chatType('private');
+  const drafts = new Map<number, TradeDraft>();
+
+  pm.command('positions', (ctx) => showPositions(kit, ctx));
+  pm.command('orders', async (ctx) => {
+    await replyHtml(ctx, renderOrders(ctx, await kit.deps.portfolio.orders(userOf(ctx).id)));
+  });
+  pm.command('balance', async (ctx) => {
+    await replyHtml(ctx, renderBalances(ctx, await kit.deps.portfolio.balances(userOf(ctx).id)));
+  });
+  pm.command('close', async (ctx) => {
+    const arg = ctx.match.trim();
+    const symbol = arg ? normalizeUserSymbol(arg.split(/\s+/)[0]!) : null;
+    if (!symbol) {
+      await replyHtml(ctx, ctx.t('close-usage'));
+      return;
+    }
+    const results = await kit.deps.portfolio.closeSymbol(userOf(ctx).id, symbol);
+    await replyHtml(ctx, results.map((r) => renderClosed(ctx, r)).join('\n\n'));
+  });
+
+  c.callbackQuery(positionData.filter, async (ctx) => {
+    const d = positionData.unpack(ctx.callbackQuery.data);
+    const userId = userOf(ctx).id;
+    const accountId = Number(d.account);
+    if (d.action === 'cl') {
+      await answer(ctx, ctx.t('positions-closing'));
+      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, Number(d.value));
+      return editOrReply(ctx, renderClosed(ctx, r));
+    }
+    if (d.action === 'be') {
+      const r = await kit.deps.portfolio.breakeven(userId, accountId, d.symbol);
+      await answer(ctx, ctx.t('positions-breakeven-done', { price: num(r.stopLoss) }));
+      return replyHtml(ctx, ctx.t('positions-breakeven-done', { price: num(r.stopLoss) })).then(() => undefined);
+    }
+    await answer(ctx);
+  });
+
+  // Manual trade wizard: symbol → side → margin → confirm.
+  pm.command('trade', async (ctx) => {
+    const userId = userOf(ctx).id;
+    const account = await kit.deps.accounts.getDefault(userId);
+    const arg = ctx.match.trim();
+    const promptId = await replyHtml(ctx, ctx.t('trade-ask-symbol', { account: esc(account.label) }), new InlineKeyboard().text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' })));
+    if (promptId === undefined) return;
+    const draft: TradeDraft = { accountId: account.id, promptId, chatId: ctx.chat.id };
+    drafts.set(ctx.from.id, draft);
+    if (arg) return askSymbol(ctx, draft, arg);
+    kit.pending.set(ctx.from.id, { kind: 'trade-symbol', secret: false, expiresAt: kit.now() + PENDING_TTL_MS, handle: (ctx2, text) => askSymbol(ctx2, draft, text) });
+  });
+
+  async function askSymbol(ctx: BotContext, draft: TradeDraft, text: string): Promise<void> {
+    const symbol = normalizeUserSymbol(text.split(/\s+/)[0] ?? '');
+    if (!symbol) {
+      await replyHtml(ctx, ctx.t('trade-bad-symbol'));
+      return;
+    }
+    kit.pending.clear(ctx.from!.id);
+    draft.symbol = symbol;
+    const kb = new InlineKeyboard()
+      .text(ctx.t('btn-trade-long'), tradeData.pack({ action: 'side', value: 'long' }))
+      .text(ctx.t('btn-trade-short'), tradeData.pack({ action: 'side', value: 'short' }))
+      .row()
+      .text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
+    await editMessage(ctx, draft.chatId, draft.promptId, ctx.t('trade-ask-side', { symbol: esc(symbol) }), kb);
+  }
+
+  async function preview(ctx: BotContext, draft: TradeDraft): Promise<void> {
+    const plan = await kit.deps.portfolio.previewManual(userOf(ctx).id, draft as ManualDraft);
+    const kb = new InlineKeyboard()
+      .text(ctx.t('btn-trade-confirm'), tradeData.pack({ action: 'ok', value: '-' }))
+      .text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
+    await editMessage(ctx, draft.chatId, draft.promptId, `${ctx.t('trade-confirm')}\n\n${renderPlan(ctx.t, plan)}`, kb);
+  }
+
+  c.callbackQuery(tradeData.filter, async (ctx) => {
+    const d = tradeData.unpack(ctx.callbackQuery.data);
+    const draft = drafts.get(ctx.from.id);
+    await answer(ctx);
+    if (d.action === 'cancel' || !draft) {
+      drafts.delete(ctx.from.id);
+      kit.pending.clear(ctx.from.id);
+      return editOrReply(ctx, draft ? ctx.t('trade-cancelled') : ctx.t('trade-expired'));
+    }
+    if (d.action === 'side') {
+      draft.side = d.value as PositionSide;
+      const kb = new InlineKeyboard();
+      for (const m of [10, 25, 50, 100]) kb.text(`${m} USDT`, tradeData.pack({ action: 'margin', value: m }));
+      kb.row().text(ctx.t('btn-trade-my-size'), tradeData.pack({ action: 'margin', value: 0 }));
+      kb.row().text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
+      kit.pending.set(ctx.from.id, {
+        kind: 'trade-margin',
+        secret: false,
+        expiresAt: kit.now() + PENDING_TTL_MS,
+        handle: async (ctx2, text) => {
+          const m = Number(text.trim().replace(',', '.'));
+          if (!Number.isFinite(m) || m <= 0 || m > 1_000_000) {
+            await replyHtml(ctx2, ctx2.t('trade-bad-margin'));
+            return;
+          }
+          kit.pending.clear(ctx2.from!.id);
+          draft.margin = m;
+          await preview(ctx2, draft);
+        },
+      });
+      return editOrReply(ctx, ctx.t('trade-ask-margin', { symbol: esc(draft.symbol ?? ''), side: ctx.t(`side-${draft.side}`) }), kb);
+    }
+    if (d.action === 'margin') {
+      kit.pending.clear(ctx.from.id);
+      const m = Number(d.value);
+      if (m > 0) draft.margin = m;
+      else delete draft.margin;
+      return preview(ctx, draft);
+    }
+    if (d.action === 'ok') {
+      drafts.delete(ctx.from.id);
+      const r = await kit.deps.portfolio.openManual(userOf(ctx).id, draft as ManualDraft);
+      return editOrReply(ctx, ctx.t('trade-opened', { id: r.tradeId, symbol: esc(draft.symbol ?? '') }));
+    }
+  });
+  void money;
+  return c;
+}

@@ -1,0 +1,62 @@
+/**
+ * Fluent locales (locales/en.ftl, locales/ru.ftl) through @grammyjs/i18n.
+ * The user's language comes from the users table, else Telegram's language code.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { I18n } from '@grammyjs/i18n';
+import { languageFromCode, LANGUAGES, type Language } from '../services/users.js';
+import type { BotContext } from './context.js';
+
+export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'locales');
+
+export function createI18n(localesDir = LOCALES_DIR): I18n<BotContext> {
+  const i18n = new I18n<BotContext>({
+    defaultLocale: 'en',
+    fluentBundleOptions: { useIsolating: false },
+    localeNegotiator: (ctx) => ctx.user?.language ?? languageFromCode(ctx.from?.language_code),
+  });
+  for (const lang of LANGUAGES) {
+    i18n.loadLocaleSync(lang, { filePath: path.join(localesDir, `${lang}.ftl`), isDefault: lang === 'en' });
+  }
+  return i18n;
+}
+
+/** Message ids defined in a Fluent source (attributes excluded). */
+export function ftlKeys(source: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of source.split('\n')) {
+    const m = /^([a-z][a-z0-9-]*)\s*=/.exec(line);
+    if (m) keys.add(m[1]!);
+  }
+  return keys;
+}
+
+const keyCache = new Map<string, Set<string>>();
+/** Keys of a language's locale file (cached). */
+export function localeKeys(lang: Language = 'en', localesDir = LOCALES_DIR): Set<string> {
+  const cacheKey = `${localesDir}|${lang}`;
+  let keys = keyCache.get(cacheKey);
+  if (!keys) {
+    keys = ftlKeys(fs.readFileSync(path.join(localesDir, `${lang}.ftl`), 'utf8'));
+    keyCache.set(cacheKey, keys);
+  }
+  return keys;
+}
+
+/** Command list with descriptions from `cmd-<name>` messages' `.description` attribute. */
+export const COMMANDS = ['start', 'connect', 'accounts', 'sources', 'settings', 'positions', 'orders', 'balance', 'close', 'trade', 'stats', 'daily', 'parse', 'language', 'help', 'cancel'] as const;
+
+export function commandList(i18n: I18n<BotContext>, lang: Language): { command: string; description: string }[] {
+  return COMMANDS.map((c) => ({ command: c, description: i18n.t(lang, `cmd-${c}.description`) }));
+}
+
+/** setMyCommands per language (default list in English). */
+export async function registerCommands(
+  api: { setMyCommands(commands: { command: string; description: string }[], other?: { language_code?: string }): Promise<unknown> },
+  i18n: I18n<BotContext>,
+): Promise<void> {
+  await api.setMyCommands(commandList(i18n, 'en'));
+  for (const lang of LANGUAGES) await api.setMyCommands(commandList(i18n, lang), { language_code: lang });
+}
