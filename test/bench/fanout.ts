@@ -8,7 +8,7 @@
  *
  *   npx tsx test/bench/fanout.ts [--users 1000] [--baseline-users N] [--host-budget 600]
  *
- * --host-budget overrides the client's per-IP budget (default: BYBIT_LIMITS, 550 / 5 s).
+ * --host-budget / --host-guard set the client's per-IP budget (default 550 / 5 s + 250 ms guard).
  *
  * --baseline-users runs the sequential baseline on fewer users and scales the
  * time linearly (it is ~100 s for 1,000 users).
@@ -29,8 +29,13 @@ const arg = (name: string, dflt: number): number => {
 };
 const USERS = arg('users', 1_000);
 const BASELINE_USERS = arg('baseline-users', USERS);
-/** The client's per-IP budget; default: exchanges/limits.ts BYBIT_LIMITS (550 / 5 s, a margin under the exchange's 600). */
-const HOST_BUDGET = arg('host-budget', 0);
+/**
+ * The client's per-IP budget: BYBIT_LIMITS' 550 / 5 s plus a 250 ms guard. Without the guard
+ * (BYBIT_LIMITS as shipped) the exchange saw > 600 in its window in this bench: the limiter stamps
+ * a grant when it releases a call, the exchange stamps arrival, and event-loop lag under 1,000
+ * concurrent users (or network jitter) shifts the two apart. `--host-budget 0` uses the shipped table.
+ */
+const HOST_BUDGET = arg('host-budget', 550);
 const HOST_GUARD_MS = arg('host-guard', 250);
 const LATENCY_MS = 50;
 const IP_LIMIT = { limit: 600, windowMs: 5_000 };
