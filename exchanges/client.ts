@@ -14,6 +14,7 @@ import {
   MarketNotFound,
   NetworkTimeout,
   NotSupported,
+  OrderStateUnknown,
   RateLimited,
   ValidationError,
   isAppError,
@@ -37,7 +38,17 @@ import type { Clock, RateLimiter } from './limiter.js';
 import { OP_CLASS, type ClientOp, type CostContext, type ExchangeLimits } from './limits.js';
 import { placeBatchIdempotent, placeIdempotent, type PlacementDeps, type PlacementOptions } from './placement.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import type { AccountRef, BatchItemResult, CallObserver, ExchangeAdapter, KeyAudit, PositionProtection, RateLimitStatus } from './types.js';
+import type {
+  AccountRef,
+  AdapterContext,
+  AdapterInternalOp,
+  BatchItemResult,
+  CallObserver,
+  ExchangeAdapter,
+  KeyAudit,
+  PositionProtection,
+  RateLimitStatus,
+} from './types.js';
 
 export interface ClientOptions {
   /** Backstop timeout per adapter call (default 20 s; ccxt has its own, shorter one). */
@@ -108,6 +119,31 @@ export function createMarketCache(options: { clock: Clock; ttlMs?: number }): Ma
   };
 }
 
+/**
+ * An AdapterContext whose throttle is bound to a client after the adapter is
+ * built (the adapter comes first: the client wraps it). Until bound — or for
+ * an adapter used on its own — requests run unthrottled.
+ */
+export interface BindableAdapterContext extends AdapterContext {
+  bind(runner: <T>(op: AdapterInternalOp, fn: () => Promise<T>) => Promise<T>): void;
+}
+
+export function createAdapterContext(): BindableAdapterContext {
+  let runner: (<T>(op: AdapterInternalOp, fn: () => Promise<T>) => Promise<T>) | null = null;
+  return {
+    throttle: (op, fn) => (runner ? runner(op, fn) : fn()),
+    bind(r) {
+      runner = r;
+    },
+  };
+}
+
+/** Told when a client call starts and ends (the registry uses it to never evict a busy client). */
+export interface ClientActivity {
+  start(): void;
+  end(): void;
+}
+
 export interface ClientDeps {
   ref: AccountRef;
   adapter: ExchangeAdapter;
@@ -119,9 +155,13 @@ export interface ClientDeps {
   markets: MarketCache;
   random?: () => number;
   options?: ClientOptions;
+  /** The context the adapter was built with: bound here so its start-up requests go through `call`. */
+  context?: BindableAdapterContext;
+  activity?: ClientActivity;
 }
 
 const MAX_MESSAGE = 300;
+const INTERNAL_OPS: ReadonlySet<string> = new Set<AdapterInternalOp>(['loadMarkets', 'detectAccount']);
 
 /** Adapters already map to our errors; anything else becomes an ExchangeError with its message only. */
 export function toAppError(raw: unknown, exchange: string, operation: string): AppError {
@@ -233,8 +273,27 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
     }
   }
 
-  /** One guarded request: breaker, limiter, timeout, metrics, error mapping. No retries. */
+  /** One guarded request, after the adapter got ready for it (its own requests guarded the same way). */
   async function call<T>(op: ClientOp, fn: () => Promise<T>, ctx?: CostContext): Promise<T> {
+    deps.activity?.start();
+    try {
+      if (adapter.prepare && !INTERNAL_OPS.has(op)) {
+        try {
+          await adapter.prepare(op);
+        } catch (e) {
+          // Typed errors come from its guarded requests (observed there); anything else is a bug, observed here.
+          if (!isAppError(e)) observe(op, 0, toAppError(e, exchange, op), 0);
+          throw toAppError(e, exchange, op);
+        }
+      }
+      return await guarded(op, fn, ctx);
+    } finally {
+      deps.activity?.end();
+    }
+  }
+
+  /** Breaker, limiter, timeout, metrics, error mapping. No retries. */
+  async function guarded<T>(op: ClientOp, fn: () => Promise<T>, ctx?: CostContext): Promise<T> {
     let permit;
     try {
       permit = breakers.enter(host, ref.accountId, { exchange, operation: op });
@@ -242,7 +301,8 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
       observe(op, 0, e, 0);
       throw e;
     }
-    const cost = limits.cost(op, ctx);
+    // An adapter with prepare() answers market() from the markets prepare loaded: no request.
+    const cost = op === 'market' && adapter.prepare ? { host: 0, account: 0 } : limits.cost(op, ctx);
     const accountLimit = limits.account[OP_CLASS[op]];
     try {
       await limiter.acquire({
@@ -276,6 +336,9 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
       throw e;
     }
   }
+
+  // The adapter's own start-up requests (market load, account-type probe) go the same guarded way.
+  deps.context?.bind((op, fn) => guarded(op, fn));
 
   function retried<T>(op: ClientOp, fn: () => Promise<T>, ctx?: CostContext): Promise<T> {
     return withRetry(() => call(op, fn, ctx), { ...options.retry, clock, random });
@@ -312,6 +375,36 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
 
   const fresh = (at: number): boolean => clock.now() - at < leverageTtl;
 
+  /**
+   * One batch request per `limits.maxBatch` orders (Bybit: 10, its per-UID
+   * batch quota per second), each priced by its own length. A chunk whose call
+   * fails gives that error to each of its orders (placement looks them up).
+   */
+  async function sendBatch(reqs: OrderRequest[]): Promise<BatchItemResult[]> {
+    const max = limits.maxBatch !== undefined && limits.maxBatch > 0 ? Math.floor(limits.maxBatch) : reqs.length;
+    const one = (chunk: OrderRequest[]) =>
+      call('placeOrders', () => adapter.placeOrders(chunk), {
+        batchSize: chunk.length,
+        withoutPrice: chunk.filter((r) => r.type === 'market' && r.price === undefined).length,
+      });
+    if (reqs.length <= max) return one(reqs);
+    const chunks: OrderRequest[][] = [];
+    for (let i = 0; i < reqs.length; i += max) chunks.push(reqs.slice(i, i + max));
+    const results = await Promise.all(
+      chunks.map(async (chunk): Promise<BatchItemResult[]> => {
+        try {
+          const r = await one(chunk);
+          if (r.length === chunk.length) return r;
+          throw new OrderStateUnknown(`placeOrders: adapter returned ${r.length} results for ${chunk.length} orders`, { exchange, operation: 'placeOrders' });
+        } catch (e) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          return chunk.map((request) => ({ ok: false as const, error, request }));
+        }
+      }),
+    );
+    return results.flat();
+  }
+
   const client: ExchangeClient = {
     id: exchange,
     host,
@@ -338,7 +431,8 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
 
     async placeOrder(request) {
       const req = await prepare('placeOrder', request);
-      return placeIdempotent(placement, 'placeOrder', req, (r) => call('placeOrder', () => adapter.placeOrder(r)));
+      const ctx: CostContext = req.type === 'market' && req.price === undefined ? { withoutPrice: 1 } : {};
+      return placeIdempotent(placement, 'placeOrder', req, (r) => call('placeOrder', () => adapter.placeOrder(r), ctx));
     },
 
     async placeOrders(requests) {
@@ -355,9 +449,7 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
         }
       }
       if (valid.length > 0) {
-        const sent = await placeBatchIdempotent(placement, valid.map((v) => v.request), (reqs) =>
-          call('placeOrders', () => adapter.placeOrders(reqs), { batchSize: reqs.length }),
-        );
+        const sent = await placeBatchIdempotent(placement, valid.map((v) => v.request), sendBatch);
         sent.forEach((r, i) => (results[valid[i]!.index] = r));
       }
       return requests.map((request, i) => results[i] ?? { ok: false, error: new ExchangeError('placeOrders: no result', { exchange }), request });
@@ -438,7 +530,9 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
         clientOrderId: closeOptions.clientOrderId,
       };
       const opts = quantity === undefined ? { clientOrderId: closeOptions.clientOrderId } : { quantity, clientOrderId: closeOptions.clientOrderId };
-      return placeIdempotent(placement, 'closePosition', asRequest, () => call('closePosition', () => adapter.closePosition(symbol, side, opts)));
+      return placeIdempotent(placement, 'closePosition', asRequest, () =>
+        call('closePosition', () => adapter.closePosition(symbol, side, opts), { fullClose: quantity === undefined }),
+      );
     },
 
     breakerState: () => ({ exchange: breakers.hostState(host), account: breakers.accountState(ref.accountId) }),

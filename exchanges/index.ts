@@ -1,6 +1,8 @@
 /** Public surface of exchanges/: services import from here. */
 export type {
   AccountRef,
+  AdapterContext,
+  AdapterInternalOp,
   BatchItemResult,
   CallEvent,
   CallObserver,
@@ -11,11 +13,14 @@ export type {
   RateLimitStatus,
 } from './types.js';
 export {
+  createAdapterContext,
   createExchangeClient,
   createMarketCache,
   normalizeRequest,
   checkedPrice,
   toAppError,
+  type BindableAdapterContext,
+  type ClientActivity,
   type ClientDeps,
   type ClientOptions,
   type ExchangeClient,

@@ -5,16 +5,31 @@
  * handed straight to the adapter factory: the registry keeps no plaintext.
  * The limiter, breakers, market caches and metrics are shared, so per-host
  * budgets hold across every account on this server.
+ *
+ * Idle clients are evicted: a client not used for `idleTtlMs` (default 30 min)
+ * and with no call in flight is dropped and its adapter closed (lazily, on
+ * the next `client()` call at most once per `sweepIntervalMs`, or by
+ * `evictIdle()`); `maxClients` caps the count, evicting the least recently
+ * used idle ones. Paper accounts are not evicted by default (their adapter
+ * simulates fills while it lives). Callers ask `client(ref)` per unit of work
+ * instead of keeping a client: an evicted one is rebuilt on the next call
+ * (credentials loaded again; markets and Bybit account types are shared by the
+ * ccxt factories, so a rebuilt adapter sends no start-up request).
  */
 import { NotSupported, type ExchangeId } from '../models/index.js';
 import { createBreakers, type BreakerListener, type BreakerOptions, type BreakerState, type Breakers } from './breaker.js';
-import { createExchangeClient, createMarketCache, type ClientOptions, type ExchangeClient, type MarketCache } from './client.js';
+import { createAdapterContext, createExchangeClient, createMarketCache, type ClientOptions, type ExchangeClient, type MarketCache } from './client.js';
 import { createRateLimiter, systemClock, type BucketSnapshot, type Clock, type RateLimiter } from './limiter.js';
 import { resolveLimits, type ExchangeLimits, type LimitsOverrides } from './limits.js';
 import { combineObservers, createMetrics, type CallMetrics, type OpMetrics } from './metrics.js';
-import type { AccountRef, CallObserver, Credentials, ExchangeAdapter } from './types.js';
+import type { AccountRef, AdapterContext, CallObserver, Credentials, ExchangeAdapter } from './types.js';
 
-export type AdapterFactory = (ref: AccountRef, credentials: Credentials) => ExchangeAdapter;
+/**
+ * Builds one account's adapter. `context` routes the adapter's own start-up
+ * requests (market load, account-type probe) through the client's limiter;
+ * factories that make no such requests may ignore it.
+ */
+export type AdapterFactory = (ref: AccountRef, credentials: Credentials, context?: AdapterContext) => ExchangeAdapter;
 
 export interface ExchangeRegistryOptions {
   factories: Partial<Record<ExchangeId, AdapterFactory>>;
@@ -27,6 +42,14 @@ export interface ExchangeRegistryOptions {
   client?: ClientOptions;
   /** How long a market's precision is cached (default 1 h). */
   marketTtlMs?: number;
+  /** Evict a client unused for this long (default 30 min; 0 or Infinity: never). */
+  idleTtlMs?: number;
+  /** Most clients kept; past it the least recently used idle ones are evicted (default: no cap). */
+  maxClients?: number;
+  /** How often `client()` looks for idle clients (default 60 s). */
+  sweepIntervalMs?: number;
+  /** Which accounts may be evicted (default: all but Paper). */
+  evictable?: (ref: AccountRef) => boolean;
 }
 
 export interface ExchangeHealth {
@@ -45,6 +68,8 @@ export interface ExchangeRegistry {
   resetExchange(host: string): void;
   resetAccount(accountId: string): void;
   onBreakerChange(listener: BreakerListener): () => void;
+  /** Drop clients idle for idleTtlMs (and over maxClients), closing their adapters; returns how many. */
+  evictIdle(): Promise<number>;
   health(): ExchangeHealth;
   readonly metrics: CallMetrics;
   readonly limiter: RateLimiter;
@@ -56,6 +81,9 @@ interface Entry {
   ref: AccountRef;
   client: ExchangeClient;
   adapter: ExchangeAdapter;
+  lastUsed: number;
+  /** Calls in flight: a busy client is never evicted. */
+  inflight: number;
 }
 
 export function createExchangeRegistry(options: ExchangeRegistryOptions): ExchangeRegistry {
@@ -97,8 +125,21 @@ export function createExchangeRegistry(options: ExchangeRegistryOptions): Exchan
     if (!factory) throw new NotSupported(`no adapter for exchange ${ref.exchange}`, { exchange: ref.exchange, operation: 'client' });
     const gen = generation.get(ref.accountId) ?? 0;
     // Plaintext credentials live only in this scope and in the adapter.
-    const adapter = factory(ref, await options.loadCredentials(ref));
+    const context = createAdapterContext();
+    const adapter = factory(ref, await options.loadCredentials(ref), context);
+    const usage = { lastUsed: clock.now(), inflight: 0 };
     const client = createExchangeClient({
+      context,
+      activity: {
+        start: () => {
+          usage.inflight++;
+          usage.lastUsed = clock.now();
+        },
+        end: () => {
+          usage.inflight = Math.max(0, usage.inflight - 1);
+          usage.lastUsed = clock.now();
+        },
+      },
       ref,
       adapter,
       limiter,
@@ -110,7 +151,10 @@ export function createExchangeRegistry(options: ExchangeRegistryOptions): Exchan
       ...(options.random ? { random: options.random } : {}),
       ...(options.client ? { options: options.client } : {}),
     });
-    const entry: Entry = { ref: { ...ref }, client, adapter };
+    const entry: Entry = Object.defineProperties({ ref: { ...ref }, client, adapter } as Entry, {
+      lastUsed: { get: () => usage.lastUsed, set: (v: number) => (usage.lastUsed = v), enumerable: true },
+      inflight: { get: () => usage.inflight, enumerable: true },
+    });
     if ((generation.get(ref.accountId) ?? 0) !== gen) {
       // Invalidated while building: do not cache a client built with old keys.
       await adapter.close?.().catch(() => undefined);
@@ -125,9 +169,48 @@ export function createExchangeRegistry(options: ExchangeRegistryOptions): Exchan
     if (entry?.adapter.close) await entry.adapter.close().catch(() => undefined);
   }
 
+  const idleTtl = options.idleTtlMs ?? 30 * 60_000;
+  const sweepInterval = options.sweepIntervalMs ?? 60_000;
+  const evictable = options.evictable ?? ((ref: AccountRef) => ref.exchange !== 'paper');
+  let lastSweep = clock.now();
+
+  const idle = (e: Entry): boolean => e.inflight === 0 && evictable(e.ref);
+
+  async function evictIdle(): Promise<number> {
+    const now = clock.now();
+    lastSweep = now;
+    const victims: string[] = [];
+    if (idleTtl > 0 && Number.isFinite(idleTtl)) {
+      for (const [id, e] of entries) if (idle(e) && now - e.lastUsed >= idleTtl) victims.push(id);
+    }
+    const max = options.maxClients;
+    if (max !== undefined && entries.size - victims.length > max) {
+      const lru = [...entries.entries()]
+        .filter(([id, e]) => !victims.includes(id) && idle(e))
+        .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+      for (const [id] of lru) {
+        if (entries.size - victims.length <= max) break;
+        victims.push(id);
+      }
+    }
+    await Promise.all(victims.map((id) => drop(id)));
+    return victims.length;
+  }
+
+  function maybeSweep(): void {
+    const over = options.maxClients !== undefined && entries.size > options.maxClients;
+    if (!over && clock.now() - lastSweep < sweepInterval) return;
+    void evictIdle().catch(() => undefined);
+  }
+
   async function client(ref: AccountRef): Promise<ExchangeClient> {
     const cached = entries.get(ref.accountId);
-    if (cached && sameRef(cached.ref, ref)) return cached.client;
+    if (cached && sameRef(cached.ref, ref)) {
+      cached.lastUsed = clock.now();
+      maybeSweep();
+      return cached.client;
+    }
+    maybeSweep();
     if (cached) await drop(ref.accountId);
     let pending = building.get(ref.accountId);
     if (!pending) {
@@ -163,6 +246,7 @@ export function createExchangeRegistry(options: ExchangeRegistryOptions): Exchan
     resetExchange: (host) => breakers.resetHost(host),
     resetAccount: (accountId) => breakers.resetAccount(accountId),
     onBreakerChange: (listener) => breakers.onStateChange(listener),
+    evictIdle,
     health() {
       return {
         breakers: breakers.snapshot(),

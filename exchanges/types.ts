@@ -26,6 +26,12 @@ export interface Credentials {
   /** HyperLiquid: the main wallet address and the API (agent) wallet's private key. */
   walletAddress?: string;
   privateKey?: string;
+  /**
+   * Bybit: whether the account is a unified trading account, when known (e.g.
+   * `auditKey().unifiedAccount` recorded at connect time). Saves the
+   * account-type probe (/v5/user/query-api) before the account's first order.
+   */
+  unifiedAccount?: boolean;
 }
 
 export interface AccountRef {
@@ -44,6 +50,20 @@ export interface KeyAudit {
   canWithdraw: boolean | null;
   ipBound: boolean | null;
   expiresAt: number | null;
+  /** Bybit: unified trading account (worth storing and passing back as Credentials.unifiedAccount). */
+  unifiedAccount?: boolean | null;
+}
+
+/** Requests an adapter makes on its own (market load, account-type probe), as the client prices them. */
+export type AdapterInternalOp = 'loadMarkets' | 'detectAccount';
+
+/**
+ * Handed to adapter factories by the registry: lets an adapter run its own
+ * start-up requests through the client's guarded path (breaker, rate
+ * limiter, metrics) instead of around it.
+ */
+export interface AdapterContext {
+  throttle<T>(op: AdapterInternalOp, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface PositionProtection {
@@ -97,6 +117,13 @@ export interface ExchangeAdapter {
    */
   rateLimitStatus?(): RateLimitStatus | null;
   close?(): Promise<void>;
+  /**
+   * Get ready for `op` (a client operation name) before the client throttles
+   * and times it: load this instance's markets, detect the account type. Does
+   * nothing (no request) once done. Requests it makes go through the
+   * AdapterContext the adapter was built with.
+   */
+  prepare?(op: string): Promise<void>;
 }
 
 export interface RateLimitStatus {

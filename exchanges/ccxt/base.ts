@@ -111,7 +111,10 @@ function limitsDetails(m: Market | undefined): Record<string, unknown> {
 
 const BYBIT_AUTH = new Set(['10003', '10004', '10007', '10009', '33004']);
 const BYBIT_PERMISSION = new Set(['10005', '10010', '10024', '10027', '10028', '10029', '110065', '110067', '110068']);
-const BYBIT_RATE = new Set(['10006', '10018', '10429', '170005']);
+/** Per-account (UID) request limits. */
+const BYBIT_RATE = new Set(['10006', '10429', '170005', '170222']);
+/** The IP's budget is spent (10018 "Exceeded the IP Rate Limit"): everyone on this server must stop. */
+const BYBIT_IP_RATE = new Set(['10018']);
 const BYBIT_FUNDS = new Set(['110004', '110006', '110007', '110012', '110014', '110044', '110045', '110051', '110052', '110053']);
 /** Order does not exist / already finished: "gone" for cancel purposes. */
 const BYBIT_GONE = new Set(['110001', '110008', '110010', '170213']);
@@ -128,6 +131,13 @@ const HL_RULES: { test: RegExp; make: 'auth' | 'funds' | 'size' | 'slippage' | '
   { test: /never placed, already canceled, or filled/i, make: 'notfound' },
   { test: /Too many cumulative requests|rate limit/i, make: 'rate' },
 ];
+
+/** The HTTP status ccxt put in its message ("<id> <METHOD> <url> <status> <reason> <body>"), if any. */
+export function httpStatusOf(e: unknown): number | null {
+  const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+  const m = /^\S+ (?:GET|POST|PUT|DELETE|PATCH) \S+ (\d{3})\b/.exec(msg);
+  return m ? Number(m[1]) : null;
+}
 
 function isA(e: unknown, name: string): boolean {
   const cls = E[name];
@@ -150,12 +160,26 @@ export function mapCcxtError(e: unknown, ctx: ErrorContext): AppError {
   const base = { exchange, operation, cause: e, details: { exchangeCode: reason.code, reason: why, ...limitsDetails(market) } };
   const msg = (text: string) => `${exchange} ${operation}${where}: ${text}`;
 
+  // 0. IP-level refusals: the client holds the whole host (details.scope 'ip').
+  //    Bybit: HTTP 403 = "access too frequent" (the IP broke 600 requests / 5 s;
+  //    banned ~10 minutes; Bybit's error table lists the only other 403 cause as
+  //    a GET with a JSON body, which we never send) and retCode 10018.
+  //    HyperLiquid: HTTP 429 (its REST limits are per IP).
+  const status = httpStatusOf(e);
+  if (
+    (exchange === 'bybit' && (status === 403 || (reason.code !== null && BYBIT_IP_RATE.has(reason.code)))) ||
+    (exchange === 'hyperliquid' && status === 429)
+  ) {
+    const text = status === 403 ? 'HTTP 403 access too frequent: the IP is over its request limit' : status === 429 ? 'HTTP 429 too many requests from this IP' : why;
+    return new RateLimited(msg(`IP rate limit: ${text}${codePart}`), { ...base, details: { ...base.details, scope: 'ip', httpStatus: status } });
+  }
+
   // 1. Exchange codes we know better than ccxt's generic class.
   if (exchange === 'bybit' && reason.code) {
     const c = reason.code;
     if (BYBIT_AUTH.has(c)) return new AuthFailed(msg(`API key or signature rejected: ${why}${codePart}`), base);
     if (BYBIT_PERMISSION.has(c)) return new PermissionDenied(msg(`permission denied: ${why}${codePart}`), base);
-    if (BYBIT_RATE.has(c)) return new RateLimited(msg(`rate limited: ${why}${codePart}`), base);
+    if (BYBIT_RATE.has(c)) return new RateLimited(msg(`rate limited: ${why}${codePart}`), { ...base, details: { ...base.details, scope: 'account' } });
     if (BYBIT_FUNDS.has(c)) return new InsufficientFunds(msg(`insufficient funds: ${why}${codePart}`), base);
     if (BYBIT_GONE.has(c)) return new OrderNotFound(msg(`order not found or no longer open: ${why}${codePart}`), base);
     if (BYBIT_SIZE.has(c) || (c === '10001' && SIZE_WORDS.test(why))) return sizeError(msg, why, codePart, market, base);

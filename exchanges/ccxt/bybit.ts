@@ -5,13 +5,18 @@
  *   unified client throttles, this adapter never waits.
  * - Environments: mainnet, testnet (`setSandboxMode`), demo (`enableDemoTrading`).
  *   `apiUrl` (BYBIT_API_URL) replaces every entry of the active url table.
- * - Startup calls: markets are loaded from /v5/market/instruments-info
- *   (category=linear only, twice: Trading and PreLaunch); the signed
- *   /v5/asset/coin/query-info currencies call is disabled. The account type is
- *   detected by ccxt with /v5/user/query-api + /v5/account/info on the first
- *   private call unless `unifiedAccount` is given.
+ * - Start-up requests: markets come from a SharedMarkets store (one per
+ *   environment + API URL, see market-store.ts): /v5/market/instruments-info
+ *   (category=linear, Trading and PreLaunch: 2 public requests) once per
+ *   process, not per account; the signed /v5/asset/coin/query-info currencies
+ *   call is disabled. The account type (unified or classic) is taken from
+ *   `unifiedAccount` (credentials), else from a per-account cache shared by
+ *   the factory, else probed once with /v5/user/query-api (1 signed request;
+ *   ccxt's own detection would send /v5/user/query-api + /v5/account/info).
+ *   `prepare(op)` does both through the AdapterContext (the client's limiter)
+ *   before the client times the operation itself.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import ccxt from 'ccxt';
 import {
   MarketNotFound,
@@ -29,7 +34,7 @@ import {
   type PositionSide,
   type Ticker,
 } from '../../models/index.js';
-import type { BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection, RateLimitStatus } from '../types.js';
+import type { AdapterContext, BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection, RateLimitStatus } from '../types.js';
 import {
   guardPrecision,
   headerValue,
@@ -41,7 +46,17 @@ import {
   type FetchLike,
 } from './base.js';
 import { toBalance, toCandle, toMarket, toOrder, toPosition, toTicker, type CcxtMarketLike } from './map.js';
+import { createSharedMarkets, type CcxtMarketSource, type SharedMarkets } from './market-store.js';
 import { SymbolMap } from './symbols.js';
+
+/** What the account-type probe found (ccxt's enableUnifiedMargin / enableUnifiedAccount). */
+export interface BybitAccountType {
+  unifiedMargin: boolean;
+  unifiedAccount: boolean;
+}
+
+/** Per-account account types, shared across instances by the factory (key: environment, URL, account, key fingerprint). */
+export type BybitAccountTypeCache = Map<string, BybitAccountType>;
 
 export interface BybitAdapterOptions {
   accountId: string;
@@ -53,77 +68,170 @@ export interface BybitAdapterOptions {
   fetchImpl?: FetchLike;
   timeoutMs?: number;
   recvWindowMs?: number;
-  /** Skip ccxt's account-type detection (true: unified trading account). */
+  /** Skip the account-type probe (true: unified trading account). */
   unifiedAccount?: boolean;
-  /** Orders per /v5/order/create-batch request (Bybit allows 20 for linear). */
+  /**
+   * Orders per /v5/order/create-batch request. Default 10: Bybit counts a
+   * batch by its orders against a 10/s per-UID batch quota and fails the
+   * orders past the quota, so a larger batch can never fully pass (limits.ts).
+   */
   batchSize?: number;
+  /** Markets shared with other instances (ccxtAdapterFactories passes one per environment + URL); default: this instance's own. */
+  sharedMarkets?: SharedMarkets;
+  /** Account types shared with other instances of the same account (the factory passes one). */
+  accountTypes?: BybitAccountTypeCache;
+  /** Runs the adapter's own start-up requests through the client's limiter (the registry passes it). */
+  context?: AdapterContext;
   log?: AdapterLog;
 }
 
+/** Bybit's per-request maximum for linear batch orders (some doc versions say 10: we never send more than BYBIT_DEFAULT_BATCH). */
 export const BYBIT_MAX_BATCH = 20;
+/** Default orders per batch request: the per-UID create-batch quota is 10 orders per second. */
+export const BYBIT_DEFAULT_BATCH = 10;
 export const BYBIT_MAX_ORDER_LINK_ID = 36;
+
+/** Operations whose ccxt path asks the account type (ccxt's isUnifiedEnabled). */
+const NEEDS_ACCOUNT_TYPE = new Set(['fetchBalance', 'placeOrder', 'placeOrders', 'closePosition', 'cancelAllOrders', 'setMarginMode']);
+/** Operations that need no markets in this instance. */
+const NO_MARKETS = new Set(['loadMarkets', 'auditKey', 'detectAccount']);
 
 /** Bybit's signature: hex HMAC-SHA256(secret, timestamp + apiKey + recvWindow + payload). */
 export function bybitSignature(secret: string, timestamp: string, apiKey: string, recvWindow: string, payload: string): string {
   return createHmac('sha256', secret).update(timestamp + apiKey + recvWindow + payload).digest('hex');
 }
 
-export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter & {
-  auditKey(): Promise<KeyAudit>;
-  rateLimitStatus(): RateLimitStatus | null;
-} {
+interface BybitInstanceOptions {
+  environment: Environment;
+  apiUrl?: string | undefined;
+  fetchImpl?: FetchLike | undefined;
+  timeoutMs?: number | undefined;
+  recvWindowMs?: number | undefined;
+}
+
+/** A ccxt.bybit configured for linear USDT perps in `environment` (credentials optional: the market loader has none). */
+function newBybit(o: BybitInstanceOptions, credentials?: { apiKey: string; secret: string }): any {
   const ex: any = new (ccxt as any).bybit({
-    apiKey: opts.credentials.apiKey,
-    secret: opts.credentials.secret,
+    ...(credentials ? { apiKey: credentials.apiKey, secret: credentials.secret } : {}),
     enableRateLimit: false,
-    timeout: opts.timeoutMs ?? 10_000,
+    timeout: o.timeoutMs ?? 10_000,
     verbose: false,
     options: {
       defaultType: 'swap',
       defaultSubType: 'linear',
       defaultSettle: 'USDT',
-      recvWindow: opts.recvWindowMs ?? 5_000,
+      recvWindow: o.recvWindowMs ?? 5_000,
       fetchMarkets: { types: ['linear'] },
     },
   });
   ex.has = { ...ex.has, fetchCurrencies: false };
-  if (opts.environment === 'testnet') ex.setSandboxMode(true);
-  else if (opts.environment === 'demo') ex.enableDemoTrading(true);
-  if (opts.apiUrl) overrideApiUrls(ex.urls, opts.apiUrl);
-  if (opts.fetchImpl) ex.fetchImplementation = opts.fetchImpl;
-  if (opts.unifiedAccount !== undefined) {
-    ex.options.enableUnifiedMargin = false;
-    ex.options.enableUnifiedAccount = opts.unifiedAccount;
-    ex.options.unifiedMarginStatus = opts.unifiedAccount ? 6 : 0;
-  }
-  const host = originOf(opts.apiUrl ?? ex.implodeHostname(ex.urls.api.private));
-  const batchSize = Math.min(Math.max(1, opts.batchSize ?? BYBIT_MAX_BATCH), BYBIT_MAX_BATCH);
+  if (o.environment === 'testnet') ex.setSandboxMode(true);
+  else if (o.environment === 'demo') ex.enableDemoTrading(true);
+  if (o.apiUrl) overrideApiUrls(ex.urls, o.apiUrl);
+  if (o.fetchImpl) ex.fetchImplementation = o.fetchImpl;
+  return ex;
+}
 
-  let symbols: SymbolMap | null = null;
-  let marketsByUnified = new Map<string, Market>();
+/** The credential-less ccxt.bybit that loads markets for a SharedMarkets store. */
+export function createBybitMarketSource(o: BybitInstanceOptions): CcxtMarketSource {
+  return newBybit(o) as CcxtMarketSource;
+}
+
+/** Cache key of an account's type: never the key itself, a fingerprint of it (new keys are probed again). */
+export function bybitAccountTypeKey(o: { environment: Environment; apiUrl?: string | undefined; accountId: string; apiKey: string }): string {
+  const fp = createHash('sha256').update(o.apiKey).digest('hex').slice(0, 16);
+  return `${o.environment}|${o.apiUrl ?? ''}|${o.accountId}|${fp}`;
+}
+
+/** /v5/user/query-api result -> account type (uta: unified trading account; unified: the old unified margin account). */
+export function accountTypeOf(r: Record<string, any>): BybitAccountType | null {
+  if (r.uta === undefined && r.unified === undefined) return null;
+  return { unifiedMargin: Number(r.unified) === 1, unifiedAccount: Number(r.uta) === 1 };
+}
+
+export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter & {
+  auditKey(): Promise<KeyAudit>;
+  rateLimitStatus(): RateLimitStatus | null;
+  prepare(op: string): Promise<void>;
+} {
+  const ex: any = newBybit(opts, opts.credentials);
+  const shared = opts.sharedMarkets ?? createSharedMarkets(`bybit|${opts.environment}|${opts.apiUrl ?? ''}|own`, ex as CcxtMarketSource);
+  const throttle = <T>(op: 'loadMarkets' | 'detectAccount', fn: () => Promise<T>): Promise<T> => (opts.context ? opts.context.throttle(op, fn) : fn());
+  const accountTypeKey = bybitAccountTypeKey({ environment: opts.environment, apiUrl: opts.apiUrl, accountId: opts.accountId, apiKey: opts.credentials.apiKey });
+  const host = originOf(opts.apiUrl ?? ex.implodeHostname(ex.urls.api.private));
+  const batchSize = Math.min(Math.max(1, opts.batchSize ?? BYBIT_DEFAULT_BATCH), BYBIT_MAX_BATCH);
+
+  function applyAccountType(t: BybitAccountType): void {
+    ex.options.enableUnifiedMargin = t.unifiedMargin;
+    ex.options.enableUnifiedAccount = t.unifiedAccount;
+    // Only inverse markets depend on the UTA version; we trade linear.
+    ex.options.unifiedMarginStatus = t.unifiedAccount || t.unifiedMargin ? 6 : 1;
+  }
+  function rememberAccountType(t: BybitAccountType): void {
+    applyAccountType(t);
+    opts.accountTypes?.set(accountTypeKey, t);
+  }
+  if (opts.unifiedAccount !== undefined) rememberAccountType({ unifiedMargin: false, unifiedAccount: opts.unifiedAccount });
+  else {
+    const known = opts.accountTypes?.get(accountTypeKey);
+    if (known) applyAccountType(known);
+  }
+  const accountTypeKnown = () => typeof ex.options.enableUnifiedAccount === 'boolean' && typeof ex.options.enableUnifiedMargin === 'boolean';
+  let detecting: Promise<void> | null = null;
+
+  /** The account type, probed once per account (one signed /v5/user/query-api, through the limiter). */
+  async function ensureAccountType(): Promise<void> {
+    if (accountTypeKnown() || opts.environment === 'demo') return; // demo: ccxt assumes a unified account, no request
+    const known = opts.accountTypes?.get(accountTypeKey);
+    if (known) return applyAccountType(known);
+    detecting ??= throttle('detectAccount', () => ex.privateGetV5UserQueryApi().catch(fail('detectAccount')))
+      .then((res: any) => {
+        const t = accountTypeOf(res?.result ?? {});
+        // Unknown answer: leave it to ccxt's own detection.
+        if (t) rememberAccountType(t);
+      })
+      .finally(() => {
+        detecting = null;
+      });
+    await detecting;
+  }
 
   const fail = (operation: string, market?: Market) => (e: unknown) => {
     throw mapCcxtError(e, { exchange: 'bybit', operation, ...(market ? { market } : {}) });
   };
 
+  interface View {
+    symbols: SymbolMap;
+    byUnified: Map<string, Market>;
+  }
+  /** This instance's ccxt markets follow the shared store; the unified view is computed once per load for all instances. */
+  let appliedVersion = 0;
+  function view(): View | null {
+    if (shared.version === 0) return null;
+    if (shared.applyTo(ex, appliedVersion)) appliedVersion = shared.version;
+    return shared.derived('bybit-linear-usdt', () => {
+      const all = Object.values(ex.markets as Record<string, CcxtMarketLike>);
+      const linear = all.filter((m: any) => m.swap && m.linear && m.settle === 'USDT' && m.quote === 'USDT');
+      const symbols = new SymbolMap('bybit', linear.map((m) => ({ symbol: m.symbol, base: m.base, quote: m.quote, settle: m.settle ?? m.quote })));
+      const byUnified = new Map<string, Market>();
+      for (const m of linear) {
+        const unified = symbols.toUnified(m.symbol);
+        byUnified.set(unified, toMarket(m, unified));
+      }
+      return { symbols, byUnified };
+    });
+  }
+
   async function loadMarkets(reload = false): Promise<Market[]> {
-    if (symbols && !reload) return [...marketsByUnified.values()];
-    const all: Record<string, CcxtMarketLike> = await ex.loadMarkets(reload).catch(fail('loadMarkets'));
-    const linear = Object.values(all).filter((m: any) => m.swap && m.linear && m.settle === 'USDT' && m.quote === 'USDT');
-    symbols = new SymbolMap('bybit', linear.map((m) => ({ symbol: m.symbol, base: m.base, quote: m.quote, settle: m.settle ?? m.quote })));
-    const next = new Map<string, Market>();
-    for (const m of linear) {
-      const unified = symbols.toUnified(m.symbol);
-      next.set(unified, toMarket(m, unified));
-    }
-    marketsByUnified = next;
-    return [...next.values()];
+    if (reload || shared.version === 0) await shared.load(reload).catch(fail('loadMarkets'));
+    return [...view()!.byUnified.values()];
   }
 
   async function market(symbol: string): Promise<Market> {
     await loadMarkets();
-    const ccxtSymbol = symbols!.toExchange(symbol);
-    const m = ccxtSymbol ? marketsByUnified.get(symbols!.toUnified(ccxtSymbol)) : undefined;
+    const v = view()!;
+    const ccxtSymbol = v.symbols.toExchange(symbol);
+    const m = ccxtSymbol ? v.byUnified.get(v.symbols.toUnified(ccxtSymbol)) : undefined;
     if (!m) {
       throw new MarketNotFound(`bybit has no USDT perpetual for ${symbol}`, { exchange: 'bybit', operation: 'market', details: { symbol } });
     }
@@ -131,7 +239,28 @@ export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter &
   }
 
   function unifiedOf(ccxtSymbol: string | undefined): string {
-    return ccxtSymbol && symbols ? symbols.toUnified(ccxtSymbol) : (ccxtSymbol ?? '');
+    const v = view();
+    return ccxtSymbol && v ? v.symbols.toUnified(ccxtSymbol) : (ccxtSymbol ?? '');
+  }
+
+  /**
+   * Before the client throttles `op`: markets in this instance (loaded once
+   * for every instance, through the limiter, refreshed when stale) and the
+   * account type when ccxt would ask for it. No request once done.
+   */
+  async function prepare(op: string): Promise<void> {
+    if (!NO_MARKETS.has(op) && shared.due()) {
+      const hadMarkets = shared.version > 0;
+      try {
+        await shared.load(true, (fn) => throttle('loadMarkets', () => fn().catch(fail('loadMarkets'))));
+      } catch (e) {
+        // A failed refresh keeps the markets we have; without any, the operation cannot go on.
+        if (!hadMarkets) throw e;
+        opts.log?.warn({ exchange: 'bybit', op: 'loadMarkets', error: (e as Error).message }, 'market refresh failed; using the markets loaded before');
+      }
+    }
+    view();
+    if (NEEDS_ACCOUNT_TYPE.has(op)) await ensureAccountType();
   }
 
   function qtyString(m: Market, qty: number, operation: string): string {
@@ -442,8 +571,12 @@ export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter &
     closePosition,
     async auditKey(): Promise<KeyAudit> {
       const res = await ex.privateGetV5UserQueryApi().catch(fail('auditKey'));
+      // The same answer tells the account type: no separate probe before the first order.
+      const t = accountTypeOf(res?.result ?? {});
+      if (t) rememberAccountType(t);
       return parseKeyAudit(res?.result ?? {});
     },
+    prepare,
     rateLimitStatus(): RateLimitStatus | null {
       const h = ex.last_response_headers as Record<string, unknown> | undefined;
       const limit = Number(headerValue(h, 'X-Bapi-Limit'));
@@ -468,5 +601,8 @@ export function parseKeyAudit(r: Record<string, any>): KeyAudit {
   const ips: string[] | undefined = Array.isArray(r.ips) ? r.ips : undefined;
   const ipBound = ips === undefined ? null : ips.length > 0 && !ips.includes('*');
   const expiry = typeof r.expiredAt === 'string' && r.expiredAt ? Date.parse(r.expiredAt) : NaN;
-  return { readOnly, canTrade, canWithdraw, ipBound, expiresAt: Number.isFinite(expiry) && expiry > 0 ? expiry : null };
+  const audit: KeyAudit = { readOnly, canTrade, canWithdraw, ipBound, expiresAt: Number.isFinite(expiry) && expiry > 0 ? expiry : null };
+  const type = accountTypeOf(r);
+  if (type) audit.unifiedAccount = type.unifiedAccount || type.unifiedMargin;
+  return audit;
 }

@@ -34,7 +34,7 @@ import {
   type Side,
   type Ticker,
 } from '../../models/index.js';
-import type { BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection } from '../types.js';
+import type { AdapterContext, BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection } from '../types.js';
 import {
   guardPrecision,
   mapCcxtError,
@@ -45,6 +45,7 @@ import {
   type FetchLike,
 } from './base.js';
 import { toBalance, toCandle, toMarket, toOrder, toPosition, toTicker, type CcxtMarketLike } from './map.js';
+import { createSharedMarkets, type CcxtMarketSource, type SharedMarkets } from './market-store.js';
 import { SymbolMap } from './symbols.js';
 
 export interface HyperliquidAdapterOptions {
@@ -59,11 +60,23 @@ export interface HyperliquidAdapterOptions {
   batchSize?: number;
   fetchImpl?: FetchLike;
   timeoutMs?: number;
+  /** Markets shared with other instances (ccxtAdapterFactories passes one per environment + URL); default: this instance's own. */
+  sharedMarkets?: SharedMarkets;
+  /** Runs the adapter's own start-up requests (the market load) through the client's limiter. */
+  context?: AdapterContext;
   log?: AdapterLog;
 }
 
 export const HYPERLIQUID_DEFAULT_SLIPPAGE = 0.05;
 export const HYPERLIQUID_MIN_ORDER_VALUE = 10;
+
+/** HyperLiquid's orderType of a trigger order -> which wire field carries it; null for plain orders. */
+export function triggerKind(orderType: unknown): 'tp' | 'sl' | null {
+  const t = String(orderType ?? '').toLowerCase();
+  if (t.startsWith('take profit')) return 'tp';
+  if (t.startsWith('stop')) return 'sl';
+  return null;
+}
 
 /** Deterministic HyperLiquid cloid for one of our client order ids. */
 export function toHyperliquidCloid(clientOrderId: string): string {
@@ -71,24 +84,25 @@ export function toHyperliquidCloid(clientOrderId: string): string {
 }
 
 type OrderWire = Record<string, unknown>;
-type Grouping = 'na' | 'normalTpsl' | 'positionTpsl';
 
-export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): ExchangeAdapter & {
-  auditKey(): Promise<KeyAudit>;
-  verifyCredentials(): Promise<KeyAudit>;
-} {
-  const slippage = opts.slippage ?? HYPERLIQUID_DEFAULT_SLIPPAGE;
-  if (!(slippage > 0 && slippage < 0.5)) throw new ValidationError(`hyperliquid slippage must be in (0, 0.5), got ${slippage}`);
-  const wallet = opts.credentials.walletAddress;
+interface HyperliquidInstanceOptions {
+  environment: 'mainnet' | 'testnet';
+  apiUrl?: string | undefined;
+  fetchImpl?: FetchLike | undefined;
+  timeoutMs?: number | undefined;
+  slippage?: number | undefined;
+}
+
+/** A ccxt.hyperliquid for USDC perps (credentials optional: the market loader has none). */
+function newHyperliquid(o: HyperliquidInstanceOptions, credentials?: { walletAddress: string; privateKey: string }): any {
   const ex: any = new (ccxt as any).hyperliquid({
-    walletAddress: wallet,
-    privateKey: opts.credentials.privateKey,
+    ...(credentials ? { walletAddress: credentials.walletAddress, privateKey: credentials.privateKey } : {}),
     enableRateLimit: false,
-    timeout: opts.timeoutMs ?? 10_000,
+    timeout: o.timeoutMs ?? 10_000,
     verbose: false,
     options: {
       defaultType: 'swap',
-      defaultSlippage: slippage,
+      defaultSlippage: o.slippage ?? HYPERLIQUID_DEFAULT_SLIPPAGE,
       // Never approve a builder fee or set a referrer on the user's account.
       builderFee: false,
       approvedBuilderFee: false,
@@ -97,14 +111,32 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     },
   });
   ex.has = { ...ex.has, fetchCurrencies: false };
-  if (opts.environment === 'testnet') ex.setSandboxMode(true);
-  if (opts.apiUrl) overrideApiUrls(ex.urls, opts.apiUrl);
-  if (opts.fetchImpl) ex.fetchImplementation = opts.fetchImpl;
+  if (o.environment === 'testnet') ex.setSandboxMode(true);
+  if (o.apiUrl) overrideApiUrls(ex.urls, o.apiUrl);
+  if (o.fetchImpl) ex.fetchImplementation = o.fetchImpl;
+  return ex;
+}
+
+/** The credential-less ccxt.hyperliquid that loads markets for a SharedMarkets store (one info metaAndAssetCtxs, weight 20). */
+export function createHyperliquidMarketSource(o: HyperliquidInstanceOptions): CcxtMarketSource {
+  return newHyperliquid(o) as CcxtMarketSource;
+}
+type Grouping = 'na' | 'normalTpsl' | 'positionTpsl';
+
+export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): ExchangeAdapter & {
+  auditKey(): Promise<KeyAudit>;
+  verifyCredentials(): Promise<KeyAudit>;
+  prepare(op: string): Promise<void>;
+} {
+  const slippage = opts.slippage ?? HYPERLIQUID_DEFAULT_SLIPPAGE;
+  if (!(slippage > 0 && slippage < 0.5)) throw new ValidationError(`hyperliquid slippage must be in (0, 0.5), got ${slippage}`);
+  const wallet = opts.credentials.walletAddress;
+  const ex: any = newHyperliquid(opts, opts.credentials);
+  const shared = opts.sharedMarkets ?? createSharedMarkets(`hyperliquid|${opts.environment}|${opts.apiUrl ?? ''}|own`, ex as CcxtMarketSource);
+  const throttle = <T>(op: 'loadMarkets' | 'detectAccount', fn: () => Promise<T>): Promise<T> => (opts.context ? opts.context.throttle(op, fn) : fn());
   const host = originOf(opts.apiUrl ?? ex.implodeHostname(ex.urls.api.private));
   const batchSize = Math.min(Math.max(1, opts.batchSize ?? 40), 200);
 
-  let symbols: SymbolMap | null = null;
-  let marketsByUnified = new Map<string, Market>();
   /** Margin mode last set per market (updateLeverage carries both); default cross. */
   const marginModes = new Map<string, MarginMode>();
   /** cloid -> our client order id, for orders this process placed or looked up. */
@@ -114,31 +146,77 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     throw mapCcxtError(e, { exchange: 'hyperliquid', operation, ...(market ? { market } : {}) });
   };
 
+  interface View {
+    symbols: SymbolMap;
+    byUnified: Map<string, Market>;
+  }
+  /** This instance's ccxt markets follow the shared store; the unified view is computed once per load for all instances. */
+  let appliedVersion = 0;
+  function view(): View | null {
+    if (shared.version === 0) return null;
+    if (shared.applyTo(ex, appliedVersion)) appliedVersion = shared.version;
+    return shared.derived('hyperliquid-perps', () => {
+      const all = Object.values(ex.markets as Record<string, CcxtMarketLike & { swap?: boolean }>);
+      const perps = all.filter((m) => m.swap && m.settle === 'USDC' && !m.info?.hip3);
+      const symbols = new SymbolMap(
+        'hyperliquid',
+        perps.map((m) => ({ symbol: m.symbol, base: m.base, quote: m.quote, settle: m.settle ?? 'USDC', baseName: m.info?.name })),
+      );
+      const byUnified = new Map<string, Market>();
+      for (const m of perps) {
+        const unified = symbols.toUnified(m.symbol);
+        byUnified.set(unified, toMarket(m, unified, { minNotional: HYPERLIQUID_MIN_ORDER_VALUE, minQty: m.precision.amount ?? 0 }));
+      }
+      return { symbols, byUnified };
+    });
+  }
+
   async function loadMarkets(reload = false): Promise<Market[]> {
-    if (symbols && !reload) return [...marketsByUnified.values()];
-    const all: Record<string, CcxtMarketLike & { swap?: boolean }> = await ex.loadMarkets(reload).catch(fail('loadMarkets'));
-    const perps = Object.values(all).filter((m) => m.swap && m.settle === 'USDC' && !m.info?.hip3);
-    symbols = new SymbolMap(
-      'hyperliquid',
-      perps.map((m) => ({ symbol: m.symbol, base: m.base, quote: m.quote, settle: m.settle ?? 'USDC', baseName: m.info?.name })),
-    );
-    const next = new Map<string, Market>();
-    for (const m of perps) {
-      const unified = symbols.toUnified(m.symbol);
-      next.set(unified, toMarket(m, unified, { minNotional: HYPERLIQUID_MIN_ORDER_VALUE, minQty: m.precision.amount ?? 0 }));
-    }
-    marketsByUnified = next;
-    return [...next.values()];
+    if (reload || shared.version === 0) await shared.load(reload).catch(fail('loadMarkets'));
+    return [...view()!.byUnified.values()];
   }
 
   async function market(symbol: string): Promise<Market> {
     await loadMarkets();
-    const ccxtSymbol = symbols!.toExchange(symbol);
-    const m = ccxtSymbol ? marketsByUnified.get(symbols!.toUnified(ccxtSymbol)) : undefined;
+    const v = view()!;
+    const ccxtSymbol = v.symbols.toExchange(symbol);
+    const m = ccxtSymbol ? v.byUnified.get(v.symbols.toUnified(ccxtSymbol)) : undefined;
     if (!m) throw new MarketNotFound(`hyperliquid has no perpetual for ${symbol}`, { exchange: 'hyperliquid', operation: 'market', details: { symbol } });
     return m;
   }
-  const unifiedOf = (s: string | undefined) => (s && symbols ? symbols.toUnified(s) : (s ?? ''));
+  const unifiedOf = (s: string | undefined) => {
+    const v = view();
+    return s && v ? v.symbols.toUnified(s) : (s ?? '');
+  };
+
+  let detecting: Promise<void> | null = null;
+
+  /**
+   * Before the client throttles `op`: this instance's markets (loaded once
+   * for every instance, through the limiter) and, before the first balance
+   * read, the account's abstraction state (ccxt's `userAbstraction` probe,
+   * weight 20, once per instance) — also through the limiter.
+   */
+  async function prepare(op: string): Promise<void> {
+    if (op !== 'loadMarkets' && op !== 'auditKey' && op !== 'detectAccount' && shared.due()) {
+      const hadMarkets = shared.version > 0;
+      try {
+        await shared.load(true, (fn) => throttle('loadMarkets', () => fn().catch(fail('loadMarkets'))));
+      } catch (e) {
+        if (!hadMarkets) throw e;
+        opts.log?.warn({ exchange: 'hyperliquid', op: 'loadMarkets', error: (e as Error).message }, 'market refresh failed; using the markets loaded before');
+      }
+    }
+    view();
+    if (op === 'fetchBalance' && ex.options.enableUnifiedMargin === undefined) {
+      detecting ??= throttle('detectAccount', () => ex.isUnifiedEnabled('fetchBalance', wallet, false, {}).catch(fail('detectAccount')))
+        .then(() => undefined)
+        .finally(() => {
+          detecting = null;
+        });
+      await detecting;
+    }
+  }
   const coinOf = (m: Market): string => ex.market(m.exchangeSymbol).baseName ?? ex.market(m.exchangeSymbol).info?.name;
 
   function cloidFor(clientOrderId: string): string {
@@ -344,18 +422,23 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     return results;
   }
 
-  async function fetchOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<Order | null> {
-    const m = await market(symbol);
-    if (!ref.id && !ref.clientOrderId) throw new ValidationError('fetchOrder needs an id or a clientOrderId');
+  /** The ccxt order (with HyperLiquid's raw entry in `info`), or null when the exchange has no such order. */
+  async function fetchCcxtOrder(m: Market, ref: { id?: string; clientOrderId?: string }, operation: string): Promise<any | null> {
+    if (!ref.id && !ref.clientOrderId) throw new ValidationError(`${operation} needs an id or a clientOrderId`);
     const params = ref.clientOrderId ? { clientOrderId: cloidFor(ref.clientOrderId) } : {};
     try {
-      const o = await ex.fetchOrder(ref.id, m.exchangeSymbol, params);
-      return withClientId(toOrder(o, m.symbol));
+      return await ex.fetchOrder(ref.id, m.exchangeSymbol, params);
     } catch (e) {
-      const mapped = mapCcxtError(e, { exchange: 'hyperliquid', operation: 'fetchOrder', market: m });
+      const mapped = mapCcxtError(e, { exchange: 'hyperliquid', operation, market: m });
       if (mapped.code === 'order-not-found') return null;
       throw mapped;
     }
+  }
+
+  async function fetchOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<Order | null> {
+    const m = await market(symbol);
+    const o = await fetchCcxtOrder(m, ref, 'fetchOrder');
+    return o ? withClientId(toOrder(o, m.symbol)) : null;
   }
 
   async function rawOpenOrders(): Promise<any[]> {
@@ -369,26 +452,43 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     return raw.filter((o) => !m || o.symbol === m.exchangeSymbol).map((o) => withClientId(toOrder(o, unifiedOf(o.symbol))));
   }
 
+  /**
+   * batchModify re-sends the whole order wire: a trigger order keeps its kind
+   * (take-profit stays `tpsl: tp`, stop-loss `tpsl: sl`), read from the
+   * order's own `orderType` ("Take Profit Market", "Stop Limit", ...).
+   */
   async function amendOrder(symbol: string, id: string, changes: { price?: number; quantity?: number; triggerPrice?: number }): Promise<Order> {
     const m = await market(symbol);
-    const current = await fetchOrder(symbol, { id });
-    if (!current) throw mapCcxtError(new (ccxt as any).OrderNotFound(`hyperliquid order ${id} not found`), { exchange: 'hyperliquid', operation: 'amendOrder', market: m });
-    const qty = checkedQty(m, changes.quantity ?? current.quantity - current.filled, 'amendOrder');
+    const raw = await fetchCcxtOrder(m, { id }, 'amendOrder');
+    if (!raw) throw mapCcxtError(new (ccxt as any).OrderNotFound(`hyperliquid order ${id} not found`), { exchange: 'hyperliquid', operation: 'amendOrder', market: m });
+    const current = withClientId(toOrder(raw, m.symbol));
+    const entry = raw.info?.order ?? raw.info ?? {};
+    const kind = triggerKind(entry.orderType);
     const trigger = changes.triggerPrice ?? current.triggerPrice ?? undefined;
-    const price = changes.price !== undefined ? checkedPrice(m, changes.price, 'amendOrder') : (current.price ?? trigger ?? 0);
+    if (changes.triggerPrice !== undefined && kind === null) {
+      throw new ValidationError(`hyperliquid amendOrder: order ${id} on ${m.symbol} is not a trigger order (${String(entry.orderType ?? 'unknown type')}); it has no trigger price to move`);
+    }
+    const qty = checkedQty(m, changes.quantity ?? current.quantity - current.filled, 'amendOrder');
+    const isTrigger = kind !== null && trigger !== undefined && trigger !== null;
+    // "Take Profit Market" / "Stop Market": a market trigger, priced like placeOrder's
+    // children (the slippage bound is taken from the trigger price).
+    const marketTrigger = isTrigger && /market/i.test(String(entry.orderType ?? ''));
+    const type = marketTrigger ? 'market' : current.type;
+    const price =
+      changes.price !== undefined ? checkedPrice(m, changes.price, 'amendOrder') : marketTrigger ? trigger : (current.price ?? trigger ?? 0);
     const w = wire(m, {
-      type: current.type,
+      type,
       side: current.side,
       qty,
       price,
       reduceOnly: current.reduceOnly,
       ...(current.clientOrderId?.startsWith('0x') ? { cloid: current.clientOrderId } : current.clientOrderId ? { cloid: toHyperliquidCloid(current.clientOrderId) } : {}),
-      ...(trigger !== undefined && trigger !== null ? { sl: trigger } : {}),
+      ...(isTrigger ? { [kind]: trigger } : {}),
     });
     const res = await sendAction({ type: 'batchModify', modifies: [{ oid: Number(id), order: w }] }, 'amendOrder', m);
     const s = res?.response?.data?.statuses?.[0];
     const newId = s?.resting?.oid ?? s?.filled?.oid ?? id;
-    return { ...current, id: String(newId), quantity: qty, price: current.type === 'limit' ? price : current.price, triggerPrice: trigger ?? null };
+    return { ...current, id: String(newId), type, quantity: qty, price: type === 'limit' ? price : current.price, triggerPrice: trigger ?? null };
   }
 
   async function cancelByRefs(m: Market, refs: { id?: string; clientOrderId?: string }[], operation: string): Promise<void> {
@@ -567,6 +667,7 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     closePosition,
     auditKey: verifyCredentials,
     verifyCredentials,
+    prepare,
     async close(): Promise<void> {
       /* REST only */
     },

@@ -161,10 +161,10 @@ describe('bybit adapter: orders', () => {
     expect(err.message).toContain('Reduce-only order has same side with current position');
   });
 
-  it('more than 20 orders are split into batches of 20', async () => {
+  it('more than 10 orders are split into batches of 10 (the per-UID batch quota is 10 orders per second)', async () => {
     const { http, adapter } = setup([{ method: 'POST', path: '/v5/order/create-batch', reply: { body: fixture('bybit/order-create-batch.json') } }]);
     await adapter.placeOrders(Array.from({ length: 23 }, (_, i) => ({ symbol: 'BTC/USDT', side: 'sell' as const, type: 'limit' as const, quantity: 0.001, price: 99000 + i * 10, reduceOnly: true, clientOrderId: `grid-${i}` })));
-    expect(trading(http).map((r) => r.json.request.length)).toEqual([20, 3]);
+    expect(trading(http).map((r) => r.json.request.length)).toEqual([10, 10, 3]);
   });
 
   it('rejects a client order id longer than 36 characters before sending anything', async () => {
@@ -319,7 +319,7 @@ describe('bybit adapter: key audit and rate-limit headers', () => {
   it('auditKey reads /v5/user/query-api', async () => {
     const { http, adapter } = setup();
     const audit = await adapter.auditKey();
-    expect(audit).toEqual({ readOnly: false, canTrade: true, canWithdraw: false, ipBound: false, expiresAt: Date.parse('2025-03-26T03:21:05Z') });
+    expect(audit).toEqual({ readOnly: false, canTrade: true, canWithdraw: false, ipBound: false, expiresAt: Date.parse('2025-03-26T03:21:05Z'), unifiedAccount: true });
     expectSigned(http.requests.find((r) => r.path === '/v5/user/query-api')!);
   });
 
@@ -384,5 +384,88 @@ describe('bybit adapter: typed errors from realistic answers', () => {
   it('110001 on amend is OrderNotFound (only cancel treats a gone order as success)', async () => {
     const { adapter } = setup([{ method: 'POST', path: '/v5/order/amend', reply: bybitError(110001, 'order not exists or too late to replace') }]);
     await expect(adapter.amendOrder('BTC/USDT', '123', { price: 99000 })).rejects.toMatchObject({ name: 'OrderNotFound' });
+  });
+});
+
+describe('bybit adapter: IP-level rate limit', () => {
+  const order = { symbol: 'BTC/USDT', side: 'buy' as const, type: 'market' as const, quantity: 0.01, clientOrderId: 'ip-1' };
+  const errorOf = async (reply: Reply) => {
+    const { adapter } = setup([{ method: 'POST', path: '/v5/order/create', reply }]);
+    return (await adapter.placeOrder(order).then(
+      () => null,
+      (e: unknown) => e,
+    )) as (Error & { details: Record<string, unknown> }) | null;
+  };
+
+  it.each([
+    // Bybit's answer when the IP broke 600 requests / 5 s ("403, access too frequent").
+    ['HTTP 403 "access too frequent"', { status: 403, body: 'access too frequent', headers: { 'Content-Type': 'text/plain' } } as Reply],
+    // The same refusal as the CDN's HTML error page.
+    ['HTTP 403 HTML page', { status: 403, body: '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>', headers: { 'Content-Type': 'text/html' } } as Reply],
+    ['retCode 10018 (IP rate limit)', bybitError(10018, 'Exceeded the IP Rate Limit.')],
+  ])('%s -> RateLimited with scope ip', async (_name, reply) => {
+    const err = await errorOf(reply);
+    expect(err?.name).toBe('RateLimited');
+    expect(err?.details['scope']).toBe('ip');
+    expect(err?.message).toMatch(/^bybit placeOrder on BTC\/USDT: IP rate limit/);
+  });
+
+  it('the per-account limit (10006) stays scoped to the account', async () => {
+    const err = await errorOf(bybitError(10006, 'Too many visits!'));
+    expect(err?.name).toBe('RateLimited');
+    expect(err?.details['scope']).toBe('account');
+  });
+});
+
+describe('bybit adapter: cancel all', () => {
+  it('cancelAllOrders: one signed POST /v5/order/cancel-all for the symbol', async () => {
+    const body = { retCode: 0, retMsg: 'OK', result: { list: [{ orderId: 'b1a0f0c2-0000-4000-8000-000000000001', orderLinkId: 'sig42-tp1' }], success: '1' }, retExtInfo: {}, time: 1735689600500 };
+    const { http, adapter } = setup([{ method: 'POST', path: '/v5/order/cancel-all', reply: { body } }]);
+    await expect(adapter.cancelAllOrders('BTC/USDT')).resolves.toBeUndefined();
+    const sent = trading(http);
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v5/order/cancel-all']);
+    expect(sent[0]!.json).toEqual({ category: 'linear', symbol: 'BTCUSDT' });
+    expectSigned(sent[0]!);
+  });
+
+  it('cancelAllOrders failing maps to a typed error', async () => {
+    const { adapter } = setup([{ method: 'POST', path: '/v5/order/cancel-all', reply: bybitError(10005, 'Permission denied, please check your API key permissions.') }]);
+    await expect(adapter.cancelAllOrders('BTC/USDT')).rejects.toMatchObject({ name: 'PermissionDenied', message: expect.stringMatching(/^bybit cancelAllOrders on BTC\/USDT/) });
+  });
+});
+
+describe('bybit adapter: account type before the first order', () => {
+  const order = { symbol: 'BTC/USDT', side: 'buy' as const, type: 'market' as const, quantity: 0.01, clientOrderId: 'at-1' };
+  const create = { method: 'POST', path: '/v5/order/create', reply: { body: fixture('bybit/order-create.json') } };
+  const paths = (http: FakeHttp) => http.requests.map((r) => r.path);
+
+  it('prepare probes /v5/user/query-api once (not query-api + account/info), then orders go alone', async () => {
+    const { http, adapter } = setup([create]);
+    await adapter.prepare('placeOrder');
+    await adapter.placeOrder(order);
+    await adapter.prepare('placeOrder');
+    await adapter.placeOrder({ ...order, clientOrderId: 'at-2' });
+    expect(paths(http).filter((p) => p !== '/v5/market/instruments-info')).toEqual(['/v5/user/query-api', '/v5/order/create', '/v5/order/create']);
+  });
+
+  it('prepare for reads that never need the account type sends nothing for it', async () => {
+    const { http, adapter } = setup([{ method: 'GET', path: '/v5/position/list', reply: { body: fixture('bybit/position-list.json') } }]);
+    await adapter.prepare('fetchPositions');
+    await adapter.fetchPositions();
+    expect(paths(http).filter((p) => p !== '/v5/market/instruments-info')).toEqual(['/v5/position/list']);
+  });
+
+  it('with the account type known (credentials.unifiedAccount) the first order is one request', async () => {
+    const http = fakeHttp([
+      { method: 'GET', path: '/v5/market/instruments-info', reply: { body: fixture('bybit/instruments-linear.json') } },
+      create,
+    ]);
+    const adapter = createBybitAdapter({ accountId: 'acc-9', environment: 'mainnet', credentials: { apiKey: KEY, secret: SECRET }, apiUrl: BASE, fetchImpl: http.fetch, unifiedAccount: true });
+    await adapter.loadMarkets();
+    const before = http.requests.length;
+    await adapter.prepare('placeOrder');
+    await adapter.placeOrder(order);
+    expect(http.requests.slice(before).map((r) => r.path)).toEqual(['/v5/order/create']);
+    expect(http.unmatched).toEqual([]);
   });
 });

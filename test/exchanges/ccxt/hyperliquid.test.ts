@@ -7,7 +7,7 @@
  * and dev address #1 as the main wallet — never a real account.
  */
 import { describe, expect, it } from 'vitest';
-import { createHyperliquidAdapter, toHyperliquidCloid } from '../../../exchanges/ccxt/hyperliquid.js';
+import { createHyperliquidAdapter, toHyperliquidCloid, triggerKind } from '../../../exchanges/ccxt/hyperliquid.js';
 import { fakeHttp, fixture, type FakeHttp, type RecordedRequest, type Reply, type Route } from './fake-http.js';
 
 const WALLET = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
@@ -45,7 +45,8 @@ const actions = (http: FakeHttp) => http.requests.filter((r) => r.path === '/exc
 
 function expectSignedAction(r: RecordedRequest): void {
   expect(r.json.nonce).toEqual(expect.any(Number));
-  expect(r.json.signature).toEqual({ r: expect.stringMatching(/^0x[0-9a-f]{64}$/), s: expect.stringMatching(/^0x[0-9a-f]{1,64}$/), v: expect.any(Number) });
+  // r and s are hex integers without leading zeros (as HyperLiquid's own SDK sends them): 1-64 digits.
+  expect(r.json.signature).toEqual({ r: expect.stringMatching(/^0x[0-9a-f]{1,64}$/), s: expect.stringMatching(/^0x[0-9a-f]{1,64}$/), v: expect.any(Number) });
   expect(r.json.action.builder).toBeUndefined(); // never a builder fee
   expect(r.json.vaultAddress).toBeUndefined();
 }
@@ -263,5 +264,96 @@ describe('hyperliquid adapter: typed errors from realistic answers', () => {
     const body = { status: 'ok', response: { type: 'order', data: { statuses: [{ filled: { totalSz: '0.01', avgPx: '97012.4', oid: 9000000001 } }, { error: 'Invalid TP/SL price. asset=0' }] } } };
     const { adapter } = setup([exchange('order', { body })]);
     await expect(adapter.placeOrder({ ...order, stopLoss: 98000 })).rejects.toMatchObject({ name: 'OrderRejected', details: { entryPlaced: true, entryOrderId: '9000000001' } });
+  });
+});
+
+describe('hyperliquid adapter: amending trigger orders', () => {
+  const triggerStatus = (orderType: string, oid: number, triggerPx: string, limitPx: string) => ({
+    status: 'order',
+    order: {
+      order: {
+        coin: 'BTC', side: 'A', limitPx, sz: '0.01', oid, timestamp: 1735689600200, triggerCondition: `Price above ${triggerPx}`, isTrigger: true,
+        triggerPx, children: [], isPositionTpsl: false, reduceOnly: true, orderType, origSz: '0.01', tif: null, cloid: null,
+      },
+      status: 'open',
+      statusTimestamp: 1735689600201,
+    },
+  });
+  const modified = (oid: number) => ({ status: 'ok', response: { type: 'batchModify', data: { statuses: [{ resting: { oid } }] } } });
+
+  it('a take-profit trigger moved to a new price stays a take-profit (tpsl "tp")', async () => {
+    const { http, adapter } = setup([
+      infoRoute('orderStatus', { body: triggerStatus('Take Profit Market', 9000000201, '99000.0', '94050.0') }),
+      exchange('batchModify', { body: modified(9000000202) }),
+    ]);
+    const o = await adapter.amendOrder('BTC/USDT', '9000000201', { triggerPrice: 99500 });
+    const [modify] = actions(http);
+    expectSignedAction(modify!);
+    const wireOrder = modify!.json.action.modifies[0].order;
+    expect(modify!.json.action.modifies[0].oid).toBe(9000000201);
+    // Market trigger: the slippage bound comes from the new trigger price (99500 x 0.95), as for placeOrder's children.
+    expect(wireOrder).toMatchObject({ a: 0, b: false, p: '94525', s: '0.01', r: true, t: { trigger: { isMarket: true, triggerPx: '99500', tpsl: 'tp' } } });
+    expect(o).toMatchObject({ id: '9000000202', triggerPrice: 99500 });
+  });
+
+  it('a stop-loss trigger stays a stop-loss (tpsl "sl")', async () => {
+    const { http, adapter } = setup([
+      infoRoute('orderStatus', { body: triggerStatus('Stop Market', 9000000301, '95000.0', '94050.0') }),
+      exchange('batchModify', { body: modified(9000000302) }),
+    ]);
+    await adapter.amendOrder('BTC/USDT', '9000000301', { triggerPrice: 96000 });
+    expect(actions(http)[0]!.json.action.modifies[0].order.t).toEqual({ trigger: { isMarket: true, triggerPx: '96000', tpsl: 'sl' } });
+  });
+
+  it('a trigger price for a plain limit order is refused before sending', async () => {
+    const { http, adapter } = setup([infoRoute('orderStatus', { body: fixture('hyperliquid/order-status-filled.json') })]);
+    await expect(adapter.amendOrder('BTC/USDT', '9000000001', { triggerPrice: 96000 })).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(actions(http)).toHaveLength(0);
+  });
+
+  it.each([
+    ['Take Profit Market', 'tp'],
+    ['Take Profit Limit', 'tp'],
+    ['Stop Market', 'sl'],
+    ['Stop Limit', 'sl'],
+    ['Limit', null],
+    [undefined, null],
+  ])('triggerKind(%s) = %s', (orderType, kind) => {
+    expect(triggerKind(orderType)).toBe(kind);
+  });
+});
+
+describe('hyperliquid adapter: cancel all', () => {
+  it("cancelAllOrders reads the open orders once and cancels the symbol's orders in ONE cancel action", async () => {
+    const { http, adapter } = setup([exchange('cancel', { body: fixture('hyperliquid/cancel-ok.json') })]);
+    await adapter.cancelAllOrders('BTC/USDT');
+    expect(http.requests.map((r) => r.json?.action?.type ?? r.json?.type)).toEqual(['metaAndAssetCtxs', 'frontendOpenOrders', 'cancel']);
+    expect(http.requests.find(info('frontendOpenOrders'))!.json).toEqual({ type: 'frontendOpenOrders', user: WALLET });
+    const [cancel] = actions(http);
+    expectSignedAction(cancel!);
+    expect(cancel!.json.action).toEqual({ type: 'cancel', cancels: [{ a: 0, o: 9000000101 }, { a: 0, o: 9000000102 }] });
+  });
+
+  it('no open order on the symbol: no action is sent', async () => {
+    const { http, adapter } = setup();
+    await adapter.cancelAllOrders('ETH/USDT');
+    expect(actions(http)).toHaveLength(0);
+  });
+
+  it('orders already gone while cancelling all is success', async () => {
+    const { adapter } = setup([exchange('cancel', { body: fixture('hyperliquid/cancel-gone.json') })]);
+    await expect(adapter.cancelAllOrders('BTC/USDT')).resolves.toBeUndefined();
+  });
+});
+
+describe('hyperliquid adapter: prepare', () => {
+  it('probes the account abstraction (userAbstraction) once before the first balance read, and nothing for other ops', async () => {
+    const { http, adapter } = setup();
+    await adapter.prepare('fetchPositions');
+    await adapter.prepare('fetchBalance');
+    await adapter.fetchBalance();
+    await adapter.prepare('fetchBalance');
+    await adapter.fetchBalance();
+    expect(http.requests.map((r) => r.json?.type)).toEqual(['metaAndAssetCtxs', 'userAbstraction', 'clearinghouseState', 'clearinghouseState']);
   });
 });

@@ -56,7 +56,7 @@ describe('exchange client rate limiting', () => {
     const end = clock.now();
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(server.rateLimitRejections).toBe(0);
-    // One shared market load (6 weight) + 1,000 orders: 600 go at once, the rest when the window closes.
+    // One shared market load (2 weight for an adapter without prepare) + 1,000 orders: 598 go at once, the rest when the window closes.
     const floor = 5_000 + 50;
     expect(end - start).toBeGreaterThanOrEqual(floor);
     expect(end - start).toBeLessThanOrEqual(floor * 1.25);
@@ -87,6 +87,26 @@ describe('exchange client rate limiting', () => {
     const last = server.requestsOf('placeOrder').at(-1)!;
     expect(last.at).toBeGreaterThanOrEqual(resetAt);
     expect(before).toBeLessThan(resetAt);
+  });
+
+  it('splits a large batch into requests of at most 10 orders, each inside the 10 orders/s batch quota', async () => {
+    const clock = new ManualClock();
+    const server = new FakeExchangeServer({ clock, enforce: { orderPerAccount: { limit: 10, windowMs: 1_000 } } });
+    const registry = createTestRegistry(server);
+    const c = await registry.client(accountRef('G'));
+    await clock.run(c.market('BTC/USDT'));
+    const t0 = clock.now();
+    const results = await clock.run(c.placeOrders(Array.from({ length: 23 }, (_, i) => order(500 + i))));
+    expect(results.map((r) => r.ok)).toEqual(Array.from({ length: 23 }, () => true));
+    expect(results.map((r) => r.ok && r.order.clientOrderId)).toEqual(Array.from({ length: 23 }, (_, i) => `cid-${500 + i}`));
+    expect(server.rateLimitRejections).toBe(0);
+    const sent = server.requestsOf('placeOrders');
+    expect(sent.map((r) => [r.size, r.at - t0])).toEqual([
+      [10, 0],
+      [10, 1_000],
+      [3, 2_000],
+    ]);
+    expect(maxInWindow(sent.map((r) => ({ at: r.at, cost: r.size })), 1_000)).toBeLessThanOrEqual(10);
   });
 
   it('weighs HyperLiquid info requests by their published weight', async () => {

@@ -65,3 +65,71 @@ describe('exchange registry', () => {
     await expect(registry.client(accountRef('u1', 'hyperliquid'))).rejects.toBeInstanceOf(NotSupported);
   });
 });
+
+describe('exchange registry: idle eviction', () => {
+  const MIN = 60_000;
+
+  it('evicts a client idle for 30 minutes (closing its adapter) on a later client() call, and rebuilds it on use', async () => {
+    const clock = new ManualClock();
+    const server = new FakeExchangeServer({ clock });
+    let loads = 0;
+    const registry = createTestRegistry(server, { onLoad: () => loads++ });
+    const idle = await registry.client(accountRef('idle'));
+    const idleAdapter = registry.adapters.get('idle')!;
+    const busy = await registry.client(accountRef('busy'));
+    await clock.advance(20 * MIN);
+    await clock.run(busy.fetchBalance()); // used 10 minutes before the sweep below
+    await clock.advance(10 * MIN + 1);
+    await registry.client(accountRef('other')); // a later call sweeps
+    await clock.flush();
+    expect(idleAdapter.closed).toBe(true);
+    expect(registry.adapters.get('busy')!.closed).toBe(false);
+    expect(registry.health().clients).toBe(2);
+    const again = await registry.client(accountRef('idle'));
+    expect(again).not.toBe(idle);
+    expect(loads).toBe(4); // idle, busy, other, idle again
+  });
+
+  it('never evicts a client with a call in flight', async () => {
+    const clock = new ManualClock();
+    const server = new FakeExchangeServer({ clock });
+    const registry = createTestRegistry(server, { client: { timeoutMs: Infinity } });
+    const c = await registry.client(accountRef('slow'));
+    server.fail({ op: 'fetchBalance', effect: 'skip', hang: true });
+    void c.fetchBalance();
+    await clock.flush();
+    await clock.advance(45 * MIN);
+    expect(await registry.evictIdle()).toBe(0);
+    expect(registry.adapters.get('slow')!.closed).toBe(false);
+  });
+
+  it('keeps Paper accounts by default; maxClients evicts the least recently used idle clients', async () => {
+    const clock = new ManualClock();
+    const server = new FakeExchangeServer({ clock });
+    const registry = createTestRegistry(server, { maxClients: 2 });
+    await registry.client(accountRef('p', 'paper'));
+    await registry.client(accountRef('x'));
+    await clock.advance(1_000);
+    await registry.client(accountRef('y'));
+    await clock.advance(1_000);
+    await registry.client(accountRef('x')); // x is now more recent than y
+    await registry.client(accountRef('z')); // over the cap: y is the least recently used evictable one
+    await clock.flush();
+    expect(registry.adapters.get('y')!.closed).toBe(true);
+    expect(registry.adapters.get('x')!.closed).toBe(false);
+    expect(registry.adapters.get('p')!.closed).toBe(false);
+    await clock.advance(31 * MIN);
+    expect(await registry.evictIdle()).toBe(2); // x and z; the Paper account stays
+    expect(registry.adapters.get('p')!.closed).toBe(false);
+    expect(registry.health().clients).toBe(1);
+  });
+
+  it('idleTtlMs 0 turns idle eviction off', async () => {
+    const clock = new ManualClock();
+    const server = new FakeExchangeServer({ clock });
+    const registry = createTestRegistry(server, { idleTtlMs: 0 });
+    await registry.client(accountRef('k'));
+    await clock.advance(24 * 60 * MIN);
+    expect(await registry.evictIdle()).toBe(0);
+  });
+});
