@@ -159,7 +159,9 @@ export type LimitsOverrides = Partial<Record<ExchangeId, Partial<ExchangeLimits>
 const perSecond = (limit: number): WindowLimit => ({ limit, windowMs: 1_000 });
 
 export const BYBIT_LIMITS: ExchangeLimits = {
-  host: { limit: 550, windowMs: 5_000 },
+  // guardMs: a grant keeps counting 250 ms past the window, so event-loop lag or
+  // network jitter between our stamp and the exchange's never puts > 600 in its window.
+  host: { limit: 550, windowMs: 5_000, guardMs: 250 },
   ipBanMs: 10 * 60_000,
   maxBatch: 10,
   account: {
@@ -201,7 +203,7 @@ export const BYBIT_LIMITS: ExchangeLimits = {
 };
 
 export const HYPERLIQUID_LIMITS: ExchangeLimits = {
-  host: { limit: 1_100, windowMs: 60_000 },
+  host: { limit: 1_100, windowMs: 60_000, guardMs: 1_000 },
   ipBanMs: 60_000,
   maxBatch: 40,
   account: {},
