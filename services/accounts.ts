@@ -195,7 +195,7 @@ export function createAccountsService(deps: {
         exchange: input.exchange,
         environment: input.environment,
         label,
-        credentials,
+        credentials: typeof audit?.unifiedAccount === 'boolean' ? { ...credentials, unifiedAccount: audit.unifiedAccount } : credentials,
         verifiedAt: now(),
         now: now(),
       });

@@ -14,6 +14,8 @@ export interface StoredCredentials {
   secret?: string;
   walletAddress?: string;
   privateKey?: string;
+  /** Bybit: unified trading account, from the key audit at connect time (saves a probe per cold start). */
+  unifiedAccount?: boolean;
 }
 
 /** "AbCd…9xYz": enough to recognise a key, never enough to use it. */
