@@ -107,6 +107,47 @@ export function parseOverrides(raw: unknown): SettingsOverrides {
   return out as SettingsOverrides;
 }
 
+/**
+ * The settings a channel owner may set as defaults for the source's
+ * subscribers: how to read and manage the channel's signals. Never the
+ * subscriber's money or risk (size, leverage cap, margin mode, limits) and
+ * never `allowNoStop`: only the user can consent to trading without a stop.
+ */
+export const SOURCE_OWNER_KEYS = [
+  'leverageMode',
+  'leverage',
+  'entryMode',
+  'entryWeights',
+  'entryTimeoutMin',
+  'tpSplit',
+  'ownTakeProfitPcts',
+  'stopPolicy',
+  'defaultStopPct',
+  'breakevenAfterTp',
+  'trailingPct',
+  'maxSignalAgeSec',
+  'followUpdates',
+] as const satisfies readonly (keyof Settings)[];
+
+export function isSourceOwnerKey(key: string): key is (typeof SOURCE_OWNER_KEYS)[number] {
+  return (SOURCE_OWNER_KEYS as readonly string[]).includes(key);
+}
+
+/** Keeps only the keys a source owner may set. */
+export function ownerDefaults(overrides: SettingsOverrides): SettingsOverrides {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(overrides)) if (isSourceOwnerKey(k)) out[k] = v;
+  return out as SettingsOverrides;
+}
+
+/**
+ * Settings for a trade from a source: the user's global settings, then the
+ * owner's defaults (owner keys only), then the user's own per-source overrides.
+ */
+export function sourceSettings(global: Settings, ownerLayer: SettingsOverrides, userLayer: SettingsOverrides): Settings {
+  return effectiveSettings(global, ownerDefaults(ownerLayer), userLayer);
+}
+
 /** Effective settings: user's global settings, then the source owner's defaults, then the user's per-source overrides. */
 export function effectiveSettings(global: Settings, ...layers: SettingsOverrides[]): Settings {
   return Object.assign({ ...global }, ...layers);

@@ -9,7 +9,7 @@
  */
 import { audit, inTransaction, sources as sourcesRepo, users as usersRepo, type Db } from '../db/index.js';
 import type { SourceRow } from '../db/database.js';
-import { parseOverrides, validateSetting, ValidationError, type Settings, type SettingsOverrides } from '../models/index.js';
+import { isSourceOwnerKey, parseOverrides, validateSetting, ValidationError, type Settings, type SettingsOverrides } from '../models/index.js';
 import { NotAuthorized, TargetNotFound, type AccessService } from './access.js';
 
 export type SourceVisibility = 'public' | 'private';
@@ -105,6 +105,9 @@ export function createSourceOwnerService(deps: { db: Db; access: Pick<AccessServ
         if (value === null) {
           delete next[key];
           continue;
+        }
+        if (!isSourceOwnerKey(key)) {
+          throw new ValidationError(`setting ${key} is the subscriber's own and cannot be set by the channel owner`, { details: { key, issue: 'not-owner-setting' } });
         }
         const r = validateSetting(key as keyof Settings, value);
         if (!r.ok) throw new ValidationError(`setting ${key}: ${r.issue}`, { details: { key, issue: r.issue } });

@@ -111,10 +111,14 @@ describe('source owner controls', () => {
     await expect(svc.setPaused(other.id, src.id, true)).rejects.toBeInstanceOf(NotAuthorized);
 
     expect((await svc.setVisibility(owner.id, src.id, 'private')).visibility).toBe('private');
-    const d = await svc.updateDefaults(owner.id, src.id, { leverage: 3, maxTrades: 4 });
-    expect(d.defaults).toEqual({ leverage: 3, maxTrades: 4 });
+    const d = await svc.updateDefaults(owner.id, src.id, { leverage: 3, breakevenAfterTp: 2 });
+    expect(d.defaults).toEqual({ leverage: 3, breakevenAfterTp: 2 });
     await expect(svc.updateDefaults(owner.id, src.id, { leverage: 500 })).rejects.toMatchObject({ code: 'validation' });
-    expect((await svc.updateDefaults(owner.id, src.id, { maxTrades: null })).defaults).toEqual({ leverage: 3 });
+    // the subscriber's money and risk are theirs alone: never an owner default
+    for (const patch of [{ allowNoStop: true }, { maxLeverage: 125 }, { sizeMode: 'balance_pct' }, { sizeValue: 100 }, { dailyLossLimitUsdt: 0 }, { marginMode: 'cross' }] as const) {
+      await expect(svc.updateDefaults(owner.id, src.id, patch as any)).rejects.toMatchObject({ code: 'validation', details: { issue: 'not-owner-setting' } });
+    }
+    expect((await svc.updateDefaults(owner.id, src.id, { breakevenAfterTp: null })).defaults).toEqual({ leverage: 3 });
 
     expect((await svc.setPaused(owner.id, src.id, true)).paused).toBe(true);
     expect(await gate.canOpenEntries(other.id, { sourceId: src.id })).toEqual({ ok: false, reason: 'source-paused' });
