@@ -4,7 +4,8 @@
  * renaming, removing and choosing the default. Secrets pass through here as
  * arguments only: never stored outside the vault, never logged.
  */
-import { accounts as accountsRepo, users as usersRepo, type Db } from '../db/index.js';
+import { accounts as accountsRepo, trades as tradesRepo, users as usersRepo, type Db } from '../db/index.js';
+import { listActiveGridBots } from '../db/repos/grid.js';
 import type { AccountRow } from '../db/database.js';
 import type { AccountRef, Credentials, ExchangeAdapter, KeyAudit } from '../exchanges/index.js';
 import { UserError, ValidationError } from '../models/errors.js';
@@ -37,7 +38,11 @@ export class AccountNotFound extends UserError {
   override readonly code = 'account-not-found';
 }
 
-export const ACCOUNT_ERROR_CODES = ['key-can-withdraw', 'key-cannot-trade', 'agent-not-approved', 'duplicate-key', 'paper-permanent', 'account-not-found'] as const;
+/** The account still has open trades or running grid bots: removing it would leave them unmanaged. */
+export class AccountInUse extends UserError {
+  override readonly code = 'account-in-use';
+}
+export const ACCOUNT_ERROR_CODES = ['key-can-withdraw', 'key-cannot-trade', 'agent-not-approved', 'duplicate-key', 'paper-permanent', 'account-not-found', 'account-in-use'] as const;
 
 export type ConnectWarning = 'key-not-ip-bound' | 'key-expires';
 
@@ -222,6 +227,11 @@ export function createAccountsService(deps: {
     async remove(userId, accountId) {
       const row = await owned(userId, accountId);
       if (row.exchange === 'paper') throw new PaperAccountPermanent('the Paper account cannot be removed');
+      const openTrades = await tradesRepo.listOpenTrades(db, { accountId });
+      const grids = (await listActiveGridBots(db)).filter((g) => g.account_id === accountId);
+      if (openTrades.length > 0 || grids.length > 0) {
+        throw new AccountInUse('the account still has open trades or running grid bots', { details: { openTrades: openTrades.length, gridBots: grids.length } });
+      }
       await accountsRepo.removeAccount(db, accountId, now());
       if ((await defaultIdOf(userId)) === accountId) {
         const paper = (await accountsRepo.listAccountsOfUser(db, userId)).find((a) => a.exchange === 'paper');

@@ -55,3 +55,21 @@ describe('connecting a Bybit account', () => {
     expect(await accountsRepo.listAccountsOfUser(db, user.id)).toEqual([]);
   });
 });
+
+describe('removing an account', () => {
+  it('is refused while the account has an open trade, and allowed once it is closed', async () => {
+    const { db, service, user } = await setup(bybitHttp());
+    const r = await service.connect({ userId: user.id, exchange: 'bybit', environment: 'testnet', credentials: { apiKey: KEY, secret: SECRET } });
+    const { insertTrade, updateTrade } = await import('../../db/repos/trades.js');
+    const trade = await insertTrade(db, {
+      user_id: user.id, account_id: r.account.id, signal_id: null, source_id: null, symbol: 'BTC/USDT', side: 'long', status: 'open', leverage: 5,
+      margin_mode: 'isolated', entry_price: '65000', quantity: '0.001', stop_loss: '64000', take_profits: '[]', plan: '{}', realized_pnl: '0', fees: '0',
+      close_reason: null, trace_id: 't', opened_at: 1, closed_at: null, created_at: 1, updated_at: 1,
+    });
+    await expect(service.remove(user.id, r.account.id)).rejects.toMatchObject({ code: 'account-in-use', details: { openTrades: 1 } });
+    expect((await service.list(user.id)).some((a) => a.id === r.account.id)).toBe(true);
+    await updateTrade(db, trade.id, { status: 'closed', closed_at: 2 }, 2);
+    await service.remove(user.id, r.account.id);
+    expect((await service.list(user.id)).some((a) => a.id === r.account.id)).toBe(false);
+  });
+});
