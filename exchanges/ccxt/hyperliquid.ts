@@ -10,8 +10,14 @@
  * fee) and never runs ccxt's `initializeClient` (approveBuilderFee,
  * setReferrer): the tests assert that no such action is ever sent.
  *
- * Client order ids: `cloid` = "0x" + md5(clientOrderId) (32 hex chars);
- * attached/protection orders use md5(clientOrderId + ":sl" / ":tp").
+ * Client order ids: `cloid` = "0x" + md5(clientOrderId) (32 hex chars).
+ * Position protection (attached children and setPositionProtection orders)
+ * uses the ids `${clientOrderId}:sl` / `:tp` (`#n` appended for a re-used
+ * id), whose cloids carry PROTECTION_CLOID_TAG in their first four bytes: so
+ * the adapter can tell "the position's stop" from any other reduce-only
+ * trigger on the coin (a grid's own stop, a user's manual order) without
+ * storing anything, and services can cancel an attached child by its derived
+ * id (`cancelOrder(symbol, { clientOrderId: `${entryId}:sl` })`).
  */
 import { createHash } from 'node:crypto';
 import ccxt from 'ccxt';
@@ -34,6 +40,7 @@ import {
   type Side,
   type Ticker,
 } from '../../models/index.js';
+import { isDuplicateClientOrderId } from '../placement.js';
 import type { AdapterContext, BatchItemResult, ExchangeAdapter, KeyAudit, PositionProtection } from '../types.js';
 import {
   guardPrecision,
@@ -78,9 +85,45 @@ export function triggerKind(orderType: unknown): 'tp' | 'sl' | null {
   return null;
 }
 
-/** Deterministic HyperLiquid cloid for one of our client order ids. */
+/** First four bytes of every position-protection cloid (never the start of any other cloid of ours). */
+export const PROTECTION_CLOID_TAG = 'feedc0de';
+const PROTECTION_ID = /:(sl|tp)(#\d+)?$/;
+
+/** Our client order id of an entry's attached stop-loss / take-profit child (also what setPositionProtection derives from its clientOrderId). */
+export function protectionClientOrderId(clientOrderId: string, kind: 'sl' | 'tp'): string {
+  return `${clientOrderId}:${kind}`;
+}
+
+/** Is this a position-protection id (`...:sl`, `...:tp`, optionally `#n`)? */
+export function isProtectionClientOrderId(clientOrderId: string): boolean {
+  return PROTECTION_ID.test(clientOrderId);
+}
+
+/**
+ * Deterministic HyperLiquid cloid for one of our client order ids:
+ * "0x" + md5 (32 hex chars). Protection ids get PROTECTION_CLOID_TAG in
+ * their first 8 hex chars; any other id whose md5 happens to start with the
+ * tag has its first hex digit changed, so the two sets never meet.
+ */
 export function toHyperliquidCloid(clientOrderId: string): string {
-  return '0x' + createHash('md5').update(clientOrderId).digest('hex');
+  const h = createHash('md5').update(clientOrderId).digest('hex');
+  if (isProtectionClientOrderId(clientOrderId)) return '0x' + PROTECTION_CLOID_TAG + h.slice(PROTECTION_CLOID_TAG.length);
+  if (h.startsWith(PROTECTION_CLOID_TAG)) return '0x' + (parseInt(h[0]!, 16) ^ 1).toString(16) + h.slice(1);
+  return '0x' + h;
+}
+
+/** A cloid read back from HyperLiquid belongs to position protection placed by this adapter. */
+export function isProtectionCloid(cloid: unknown): boolean {
+  return typeof cloid === 'string' && cloid.toLowerCase().startsWith('0x' + PROTECTION_CLOID_TAG);
+}
+
+/**
+ * HyperLiquid trigger kind of a reduce-only trigger order: a sell closes a
+ * long, so a sell triggered below is its stop-loss and above its
+ * take-profit; a buy closes a short, the other way round.
+ */
+export function triggerTpsl(side: Side, direction: 'above' | 'below'): 'sl' | 'tp' {
+  return (side === 'sell') === (direction === 'below') ? 'sl' : 'tp';
 }
 
 type OrderWire = Record<string, unknown>;
@@ -339,12 +382,42 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     };
   }
 
+  /**
+   * A reduce-only trigger order (a standalone stop-loss or take-profit of a
+   * given size, e.g. a grid's stop): HyperLiquid `trigger` order type, `tpsl`
+   * from the side and the trigger direction, market (IOC bounded by the
+   * slippage setting from the trigger price) or limit at `price`. Sent with
+   * grouping `na` (explicit size). Conditional entries are refused.
+   */
+  function triggerWire(m: Market, r: OrderRequest, qty: number, op: string): OrderWire {
+    if (!r.reduceOnly) {
+      throw new ValidationError(
+        `hyperliquid adapter: conditional entries (triggerPrice without reduceOnly) are not supported; only reduce-only stop-loss/take-profit triggers (order ${r.clientOrderId} on ${m.symbol})`,
+        { details: { field: 'triggerPrice', reason: 'conditional-entry-unsupported', clientOrderId: r.clientOrderId } },
+      );
+    }
+    if (r.stopLoss !== undefined || r.takeProfit !== undefined) {
+      throw new ValidationError(`hyperliquid adapter: a trigger order cannot carry its own stopLoss/takeProfit (order ${r.clientOrderId})`, { details: { field: 'stopLoss', clientOrderId: r.clientOrderId } });
+    }
+    if (r.triggerDirection !== 'above' && r.triggerDirection !== 'below') {
+      throw new ValidationError(`hyperliquid adapter: trigger order ${r.clientOrderId} needs triggerDirection 'above' or 'below' (it decides stop-loss vs take-profit)`, {
+        details: { field: 'triggerDirection', clientOrderId: r.clientOrderId },
+      });
+    }
+    const kind = triggerTpsl(r.side, r.triggerDirection);
+    const trigger = checkedPrice(m, r.triggerPrice!, op);
+    const cloid = cloidFor(r.clientOrderId!);
+    if (r.type === 'limit') {
+      if (r.price === undefined) throw new ValidationError(`limit trigger order ${r.clientOrderId} needs a price`);
+      return wire(m, { type: 'limit', side: r.side, qty, price: checkedPrice(m, r.price, op), [kind]: trigger, reduceOnly: true, cloid });
+    }
+    return wire(m, { type: 'market', side: r.side, qty, price: trigger, [kind]: trigger, reduceOnly: true, cloid });
+  }
+
   async function requestWire(m: Market, r: OrderRequest, op: string): Promise<OrderWire> {
     if (!r.clientOrderId) throw new ValidationError('hyperliquid orders need a clientOrderId');
-    if (r.triggerPrice !== undefined) {
-      throw new ValidationError('hyperliquid adapter: conditional entries (triggerPrice) are not supported; use setPositionProtection for stops');
-    }
     const qty = checkedQty(m, r.quantity, op);
+    if (r.triggerPrice !== undefined) return triggerWire(m, r, qty, op);
     let price: number;
     if (r.type === 'limit') {
       if (r.price === undefined) throw new ValidationError(`limit order ${r.clientOrderId} needs a price`);
@@ -519,40 +592,106 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     marginModes.set(m.symbol, mode);
   }
 
-  /** Resting reduce-only trigger orders of a market, split into stop-losses and take-profits. */
-  async function protectionOrders(m: Market): Promise<{ sl: any[]; tp: any[] }> {
-    const coin = coinOf(m);
-    const raw = (await rawOpenOrders()).filter((o) => o.coin === coin && o.isTrigger);
-    const kind = (o: any) => String(o.orderType ?? '').toLowerCase();
-    return { sl: raw.filter((o) => kind(o).startsWith('stop')), tp: raw.filter((o) => kind(o).startsWith('take profit')) };
+  /** HyperLiquid side letter of the orders that close a `side` position ("A" sells, "B" buys). */
+  const exitLetter = (side: PositionSide): 'A' | 'B' => (side === 'long' ? 'A' : 'B');
+
+  /**
+   * The position's own protection among the coin's resting orders: reduce-only
+   * trigger orders on the closing side that are position TP/SL
+   * (`isPositionTpsl`) or carry our protection cloid (setPositionProtection,
+   * attached children). Any other trigger on the coin — a grid's sized stop,
+   * a user's manual order — is not the position's and is left alone.
+   */
+  function positionProtection(open: any[], coin: string, side: PositionSide): any[] {
+    return open.filter(
+      (o) => o.coin === coin && o.isTrigger && o.reduceOnly !== false && o.side === exitLetter(side) && (o.isPositionTpsl === true || isProtectionCloid(o.cloid)),
+    );
   }
 
+  const sameCloid = (a: unknown, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+
+  /** A resting protection order that already says what we want (kind, trigger price, size). */
+  function sameProtection(o: any, kind: 'sl' | 'tp', trigger: number, qty: number): boolean {
+    if (triggerKind(o.orderType) !== kind) return false;
+    const px = Number(o.triggerPx);
+    if (!(Math.abs(px - trigger) <= Math.abs(trigger) * 1e-9)) return false;
+    const size = Number(o.origSz ?? o.sz);
+    return qty === 0 ? o.isPositionTpsl === true || size === 0 : Math.abs(size - qty) <= qty * 1e-9;
+  }
+
+  /**
+   * Places one protection leg, idempotently: an order with the same cloid
+   * already resting with the same kind, price and size is success (an earlier
+   * attempt landed) and nothing is sent. HyperLiquid does not document whether
+   * a cloid of a finished (cancelled/filled) order may be used again, so a
+   * refusal that names the client order id (duplicate) is answered by looking
+   * again (still resting and the same → success) and otherwise by the next
+   * derived id (`:sl#1`, `:sl#2`, ...), still a protection id. Returns the
+   * oid of the order that now protects the position, or null when unknown.
+   */
+  async function placeProtectionLeg(
+    m: Market,
+    leg: { kind: 'sl' | 'tp'; trigger: number },
+    ctx: { side: Side; qty: number; grouping: Grouping; clientOrderId?: string; open: any[] },
+  ): Promise<{ keptOid: number | null }> {
+    const ids = ctx.clientOrderId ? [0, 1, 2, 3].map((n) => protectionClientOrderId(ctx.clientOrderId!, leg.kind) + (n ? `#${n}` : '')) : [undefined];
+    let open = ctx.open;
+    let last: Error | null = null;
+    for (const id of ids) {
+      const cloid = id ? toHyperliquidCloid(id) : undefined;
+      const resting = cloid ? open.find((o) => sameCloid(o.cloid, cloid)) : undefined;
+      if (resting) {
+        if (sameProtection(resting, leg.kind, leg.trigger, ctx.qty)) return { keptOid: Number(resting.oid) };
+        continue; // that id is taken by a live order saying something else: use the next one
+      }
+      const w = wire(m, { type: 'market', side: ctx.side, qty: ctx.qty, price: leg.trigger, [leg.kind]: leg.trigger, reduceOnly: true, ...(id ? { cloid: cloidFor(id) } : {}) });
+      const [res] = await sendOrders([w], ctx.grouping, 'setPositionProtection', m);
+      if (!(res instanceof Error)) return { keptOid: null };
+      last = res;
+      if (!id || !isDuplicateClientOrderId(res)) throw res;
+      // The id was refused as a duplicate: an order we cannot see yet, or a finished one.
+      open = await rawOpenOrders();
+      const again = open.find((o) => sameCloid(o.cloid, cloid!));
+      if (again && sameProtection(again, leg.kind, leg.trigger, ctx.qty)) return { keptOid: Number(again.oid) };
+    }
+    throw last ?? new OrderRejected(`hyperliquid setPositionProtection on ${m.symbol}: every derived client order id is taken`, { exchange: 'hyperliquid', operation: 'setPositionProtection' });
+  }
+
+  /**
+   * Sets, moves or removes the position's stop-loss / take-profit. The new
+   * order goes first, then the position's previous protection of that kind
+   * is cancelled (never the coin's other triggers): the position is never
+   * left without a stop. Whole position: `positionTpsl` with size 0 (follows
+   * the position); with `quantity`: grouping `na` and that size.
+   */
   async function setPositionProtection(symbol: string, side: PositionSide, p: PositionProtection): Promise<void> {
     const m = await market(symbol);
-    const existing = await protectionOrders(m);
-    const out = exitSide(side);
-    const wires: OrderWire[] = [];
-    // Whole position: positionTpsl with size 0 (follows the position size); partial: explicit size.
+    const open: any[] = await rawOpenOrders();
+    const existing = positionProtection(open, coinOf(m), side);
     const grouping: Grouping = p.quantity === undefined ? 'positionTpsl' : 'na';
     const qty = p.quantity === undefined ? 0 : checkedQty(m, p.quantity, 'setPositionProtection');
-    const replace: any[] = [];
-    if (typeof p.stopLoss === 'number') {
-      const sl = checkedPrice(m, p.stopLoss, 'setPositionProtection');
-      wires.push(wire(m, { type: 'market', side: out, qty, price: sl, sl, reduceOnly: true, ...(p.clientOrderId ? { cloid: cloidFor(`${p.clientOrderId}:sl`) } : {}) }));
+    const legs: { kind: 'sl' | 'tp'; trigger: number }[] = [];
+    if (typeof p.stopLoss === 'number') legs.push({ kind: 'sl', trigger: checkedPrice(m, p.stopLoss, 'setPositionProtection') });
+    if (typeof p.takeProfit === 'number') legs.push({ kind: 'tp', trigger: checkedPrice(m, p.takeProfit, 'setPositionProtection') });
+    const kinds: ('sl' | 'tp')[] = [];
+    if (p.stopLoss !== undefined) kinds.push('sl');
+    if (p.takeProfit !== undefined) kinds.push('tp');
+    const kept = new Set<number>();
+    const done = new Set<'sl' | 'tp'>(kinds.filter((k) => !legs.some((l) => l.kind === k))); // removals
+    let failure: Error | null = null;
+    for (const leg of legs) {
+      try {
+        const { keptOid } = await placeProtectionLeg(m, leg, { side: exitSide(side), qty, grouping, open, ...(p.clientOrderId ? { clientOrderId: p.clientOrderId } : {}) });
+        if (keptOid !== null) kept.add(keptOid);
+        done.add(leg.kind);
+      } catch (e) {
+        failure ??= e as Error;
+      }
     }
-    if (typeof p.takeProfit === 'number') {
-      const tp = checkedPrice(m, p.takeProfit, 'setPositionProtection');
-      wires.push(wire(m, { type: 'market', side: out, qty, price: tp, tp, reduceOnly: true, ...(p.clientOrderId ? { cloid: cloidFor(`${p.clientOrderId}:tp`) } : {}) }));
-    }
-    if (p.stopLoss !== undefined) replace.push(...existing.sl);
-    if (p.takeProfit !== undefined) replace.push(...existing.tp);
-    // New protection first, then the old one goes: the position is never left without a stop.
-    if (wires.length) {
-      const res = await sendOrders(wires, grouping, 'setPositionProtection', m);
-      const err = res.find((x): x is Error => x instanceof Error);
-      if (err) throw err;
-    }
+    // The old protection goes only where the new one is in place (or was to be removed).
+    const replace = existing.filter((o) => done.has(triggerKind(o.orderType) as 'sl' | 'tp') && !kept.has(Number(o.oid)));
     if (replace.length) await cancelByRefs(m, replace.map((o) => ({ id: String(o.oid) })), 'setPositionProtection');
+    if (failure) throw failure;
   }
 
   async function fetchPositions(syms?: string[]): Promise<Position[]> {
@@ -563,12 +702,15 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     for (const p of raw) {
       if (wanted && !wanted.has(p.symbol)) continue;
       const coin = ex.market(p.symbol).baseName;
-      const triggers = open.filter((o) => o.coin === coin && o.isTrigger && o.reduceOnly !== false);
-      const find = (prefix: string) => {
-        const o = triggers.find((x) => String(x.orderType ?? '').toLowerCase().startsWith(prefix));
-        return o ? Number(o.triggerPx) : undefined;
+      const side: PositionSide = p.side === 'short' ? 'short' : 'long';
+      const triggers = positionProtection(open, coin, side);
+      // Several of a kind (a move in progress): the one closest to the price protects first.
+      const find = (kind: 'sl' | 'tp') => {
+        const px = triggers.filter((x) => triggerKind(x.orderType) === kind).map((x) => Number(x.triggerPx));
+        if (!px.length) return undefined;
+        return (kind === 'sl') === (side === 'long') ? Math.max(...px) : Math.min(...px);
       };
-      const pos = toPosition({ ...p, stopLossPrice: find('stop'), takeProfitPrice: find('take profit') }, unifiedOf(p.symbol), 'cross');
+      const pos = toPosition({ ...p, stopLossPrice: find('sl'), takeProfitPrice: find('tp') }, unifiedOf(p.symbol), 'cross');
       if (pos) out.push(pos);
     }
     return out;
