@@ -3,15 +3,64 @@
  * Boundaries use Unicode classes because `\b` does not know Cyrillic.
  */
 
+/**
+ * A pattern whose every match must start a word: what a leading `(?<![\p{L}\p{N}])`
+ * says. V8 cannot quick-scan for a pattern's first characters when it begins with a
+ * look-behind (3-8x slower on these texts), so the hot patterns drop it and check the
+ * boundary here, with the same result.
+ */
+export class WordPattern {
+  readonly re: RegExp;
+  constructor(body: string, flags: string) {
+    this.re = new RegExp(body, flags.includes('g') ? flags : `${flags}g`);
+  }
+  /** Restart `next` from the beginning of a text. */
+  reset(): void {
+    this.re.lastIndex = 0;
+  }
+  /** The next match at a word start after the previous one, or null. */
+  next(s: string): RegExpExecArray | null {
+    for (;;) {
+      const m = this.re.exec(s);
+      if (m === null) return null;
+      if (atWordStart(s, m.index)) return m;
+      // step one code point (a unicode pattern would step back into a surrogate pair)
+      const c = s.charCodeAt(m.index);
+      this.re.lastIndex = m.index + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
+    }
+  }
+  test(s: string): boolean {
+    this.re.lastIndex = 0;
+    return this.next(s) !== null;
+  }
+}
+
+const WORD_CHAR_RE = /[\p{L}\p{N}]/u;
+
+/** True when no letter or digit stands right before `i` (`(?<![\p{L}\p{N}])`). */
+export function atWordStart(s: string, i: number): boolean {
+  if (i === 0) return true;
+  const c = s.charCodeAt(i - 1);
+  if (c < 0x80) return !((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
+  const from = c >= 0xdc00 && c <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+  return !WORD_CHAR_RE.test(s.slice(from, i));
+}
+
+export function wordPattern(body: string, flags: string): WordPattern {
+  return new WordPattern(body, flags);
+}
+
 /** Start of a word: not preceded by a letter or digit. */
 const B = '(?<![\\p{L}\\p{N}])';
 /** End of a word: not followed by a letter. */
 const E = '(?![\\p{L}])';
 const SP = '[ \\t]*';
 /** Optional target/entry index after a label: `TP1`, `TP-1`, `TP #1`, `Target 1:`. */
-const IDX = `(?:[-#№]?\\d{1,2}(?![\\d]|[.,]\\d)|[ \\t]+[#№]?\\d{1,2}(?![\\d]|[.,]\\d)(?=[ \\t]*[:)=\\-]))?`;
+const IDX = `(?:[-#№]?\\d{1,2}(?![\\d]|[.,]\\d)|[ \\t]+[#№]?\\d{1,2}(?![\\d]|[.,]\\d)(?=[ \\t]*[:)=\\-])|[ \\t]*\\(\\d{1,2}\\))?`;
+/** A number follows (for emoji labels such as `💰 60000`, `🛑 58000`). */
+const NUM_AHEAD = '(?=[ \\t]*[:=\\-]?[ \\t]*\\$?\\.?\\d)';
 
-export type LabelKind = 'entry' | 'tp' | 'sl' | 'lev' | 'buy' | 'sell' | 'side' | 'symbol' | 'ignore';
+export type LabelKind = 'entry' | 'tp' | 'sl' | 'lev' | 'buy' | 'sell' | 'side' | 'symbol' | 'ignore' | 'price';
 
 const ENTRY = [
   `entry${SP}(?:zone|price|point|range|area|levels?|targets?|orders?)?`,
@@ -25,11 +74,14 @@ const ENTRY = [
   `зон[аы]${SP}входа`,
   `цена${SP}входа`,
   'вход(?:ы|им|а)?',
+  'твх',
+  `цена${SP}покупки`,
   `набор${SP}позиции`,
   'усреднени[ея]',
 ].join('|');
 
 const TP = [
+  `sell${SP}targets?`,
   `take[ \\t-]*profits?(?:${SP}(?:targets?|levels?|zones?))?`,
   `profit${SP}targets?`,
   't\\.?p\\.?s?',
@@ -127,11 +179,11 @@ const IGNORE = [
 ].join('|');
 
 /** One pass over the text finds every label; the capturing group says which kind. */
-export const LABEL_RE = new RegExp(
-  `${B}(?:((?:${ENTRY})${IDX}|@)|((?:${TP})${IDX}|🎯)|(${SL})|(${LEV})|(${BUY})|(${SELL})|(${SIDE_LABEL})|(${SYMBOL_LABEL})|(${IGNORE}))${E}`,
+export const LABEL_RE = wordPattern(
+  `(?:((?:${ENTRY})${IDX}|@|💰${NUM_AHEAD})|((?:${TP})${IDX}|🎯)|(${SL}|(?:🛑|⛔)\\uFE0F?${NUM_AHEAD})|(${LEV})|(${BUY})|(${SELL})|(${SIDE_LABEL})|(${SYMBOL_LABEL})|(${IGNORE})|((?:price|цена)(?=${SP}[:=])))${E}`,
   'giu',
 );
-export const LABEL_KINDS: readonly LabelKind[] = ['entry', 'tp', 'sl', 'lev', 'buy', 'sell', 'side', 'symbol', 'ignore'];
+export const LABEL_KINDS: readonly LabelKind[] = ['entry', 'tp', 'sl', 'lev', 'buy', 'sell', 'side', 'symbol', 'ignore', 'price'];
 
 /** Side words. Phrases such as `short-term`, `long/short ratio`, `sell-off` are removed first. */
 export const SIDE_EXCLUDE_RE = new RegExp(
@@ -141,12 +193,12 @@ export const SIDE_EXCLUDE_RE = new RegExp(
     `${B}(?:лонг|шорт)\\p{L}*[ \\t]*\\/[ \\t]*(?:лонг|шорт)\\p{L}*`,
   'giu',
 );
-export const LONG_WORD_RE = new RegExp(
-  `${B}(?:long(?:s|ing)?|buy(?:ing)?|лонг\\p{L}{0,2}|покупк\\p{L}|покупаем|купить|в${SP}лонг)${E}`,
+export const LONG_WORD_RE = wordPattern(
+  `(?:long(?:s|ing)?|buy(?:ing)?|лонг\\p{L}{0,2}|покупк\\p{L}|покупаем|купить|в${SP}лонг)${E}`,
   'giu',
 );
-export const SHORT_WORD_RE = new RegExp(
-  `${B}(?:short(?:s|ing)?|sell(?:ing)?|шорт\\p{L}{0,2}|продаж\\p{L}|продаем|продаём|продать|в${SP}шорт)${E}`,
+export const SHORT_WORD_RE = wordPattern(
+  `(?:short(?:s|ing)?|sell(?:ing)?|шорт\\p{L}{0,2}|продаж\\p{L}|продаем|продаём|продать|в${SP}шорт)${E}`,
   'giu',
 );
 /** Emoji conventions, only read from the first line when no word gives the side. */
@@ -154,9 +206,9 @@ export const LONG_EMOJI_RE = /🟢|📈|⬆️|⬆|🔼|↗️|↗|🐂|💚/u;
 export const SHORT_EMOJI_RE = /🔴|📉|⬇️|⬇|🔽|↘️|↘|🐻/u;
 
 /** Market entries, anywhere in the message. */
-export const MARKET_GLOBAL_RE = new RegExp(
-  `${B}(?:cmp|at${SP}market|by${SP}market|market${SP}(?:price|entry|order|buy|sell)|current${SP}(?:market${SP})?price|` +
-    `(?:enter|entry|buy|sell|long|short)${SP}(?:now|immediately|asap)|по${SP}рынку|по${SP}текущ\\p{L}*|рыночн\\p{L}*|вход${SP}сейчас)${E}`,
+export const MARKET_GLOBAL_RE = wordPattern(
+  `(?:cmp|at${SP}market|by${SP}market|market${SP}(?:price|entry|order|buy|sell)|current${SP}(?:market${SP})?price|` +
+    `(?:enter|entry|buy|sell|long|short)(?:[ \\t]+[#$]?[A-Za-z0-9]{2,15}(?:\\/[A-Za-z]{3,5})?)?[ \\t]+(?:now|immediately|asap)|instant${SP}execution|по${SP}рынку|по${SP}текущ\\p{L}*|рыночн\\p{L}*|вход${SP}сейчас)${E}`,
   'iu',
 );
 /** Market words inside an entry field (`Entry: market`, `Вход: по рынку`). */
@@ -179,13 +231,13 @@ export const LEV_SINGLE_RE =
 export const LEV_FIELD_NUM_RE = /(?<![\p{L}\p{N}.])[xх×]?[ \t]?(\d{1,3}(?:\.\d+)?)(?![\d.,]*\s?%)/giu;
 
 /** Not a trade, whatever else the message holds. */
-export const EDUCATION_RE = new RegExp(
-  `${B}(?:what${SP}is${SP}(?:a|an|the)?|what'?s${SP}a|how${SP}to${SP}(?:read|use|set|place|trade|calculate|manage|follow|copy)|lesson|tutorial|for${SP}example|e\\.g\\.|examples?(?![\\p{L}])|` +
-    `что${SP}такое|урок(?![\\p{L}])|например|пример(?![\\p{L}])|обучени\\p{L}*)`,
+export const EDUCATION_RE = wordPattern(
+  `(?:what${SP}is${SP}(?:a|an|the)?|what'?s${SP}a|how${SP}to${SP}(?:read|use|set|place|trade|calculate|manage|follow|copy)|lesson|tutorial|for${SP}example|e\\.g\\.|examples?(?![\\p{L}])|` +
+    `что${SP}такое|как${SP}(?:читать|торговать|ставить|пользоваться|использовать|копировать|входить)|урок(?![\\p{L}])|например|пример(?![\\p{L}])|обучени\\p{L}*)`,
   'iu',
 );
-export const PROMO_RE = new RegExp(
-  `${B}(?:giveaway|join${SP}(?:our|us|now|the|vip|premium|today)|vip${SP}(?:channel|group|members?|access|signals?|spots?)|` +
+export const PROMO_RE = wordPattern(
+  `(?:giveaway|join${SP}(?:our|us|now|the|vip|premium|today)|vip${SP}(?:channel|group|members?|access|signals?|spots?)|` +
     `premium${SP}(?:channel|group|signals?|members?|access)|subscribe|subscription|dm${SP}@|dm${SP}me|contact${SP}@|` +
     `link${SP}in${SP}bio|limited${SP}(?:spots|offer|seats)|only${SP}\\d+${SP}spots|discount|promo(?:code)?|referral|` +
     `sign${SP}up|register|bonus|airdrop|free${SP}(?:signals|vip|trial)|розыгрыш\\p{L}*|подпис\\p{L}+|вступ\\p{L}+|` +
@@ -193,23 +245,25 @@ export const PROMO_RE = new RegExp(
     `приглаша\\p{L}*|присоединя\\p{L}*)`,
   'iu',
 );
-export const NEWS_RE = new RegExp(
-  `${B}(?:delist\\p{L}*|listing|lists|announce\\p{L}*|news|breaking${SP}news|новост\\p{L}*|листинг\\p{L}*|делистинг\\p{L}*|листит)${E}`,
+export const NEWS_RE = wordPattern(
+  `(?:delist\\p{L}*|listing|lists|announce\\p{L}*|news|breaking${SP}news|новост\\p{L}*|листинг\\p{L}*|делистинг\\p{L}*|листит)${E}`,
   'iu',
 );
 /** The author says it is not a trade call. */
-export const DISCLAIMER_RE = new RegExp(
-  `${B}(?:not${SP}a${SP}(?:signal|trade${SP}call|call)|no${SP}signal|just${SP}(?:my${SP})?(?:an${SP})?idea|не${SP}(?:является${SP})?сигнал\\p{L}*|не${SP}торговая${SP}рекомендация)${E}`,
+export const DISCLAIMER_RE = wordPattern(
+  `(?:not${SP}a${SP}(?:signal|trade${SP}call|call)|no${SP}signal|just${SP}(?:my${SP})?(?:an${SP})?idea|не${SP}(?:является${SP})?сигнал\\p{L}*|не${SP}торговая${SP}рекомендация)${E}`,
   'iu',
 );
 /** Opinion words: an unlabelled `short ETH from 3600` inside commentary is not a plan. */
-export const COMMENTARY_RE = new RegExp(
-  `${B}(?:looks?|might|could|maybe|would|perhaps|if|think|expect\\p{L}*|watch\\p{L}*|wait\\p{L}*|should|possibly|` +
-    `возможно|может|думаю|жд[уёе]\\p{L}*|если|смотрю|наблюда\\p{L}*|стоит)${E}|\\?`,
+export const COMMENTARY_RE = wordPattern(
+  `(?:looks?|might|could|maybe|would|perhaps|if|think|expect\\p{L}*|watch\\p{L}*|wait\\p{L}*|should|possibly|` +
+    `(?:our|my)${SP}(?:long|short)|(?:we['’]?re|we${SP}are|i['’]?m|i${SP}am)${SP}(?:long|short|in)|holding|` +
+    `(?:мы|я)${SP}в${SP}(?:лонге|шорте|позиции|сделке)|держим|` +
+    `возможно|может|думаю|жд[уёе]\\p{L}*|если|смотрю|наблюда\\p{L}*|стоит)${E}`,
   'iu',
 );
-export const RECAP_RE = new RegExp(
-  `${B}(?:results?|recap|report|statistics?|stats|summary|weekly|monthly|this${SP}week|last${SP}week|this${SP}month|` +
+export const RECAP_RE = wordPattern(
+  `(?:results?|recap|report|statistics?|stats|summary|weekly|monthly|this${SP}week|last${SP}week|this${SP}month|` +
     `win${SP}rate|winrate|accuracy|total${SP}(?:profit|gain|pnl|return)|итог\\p{L}*|результат\\p{L}*|статистик\\p{L}*|` +
     `отч[её]т\\p{L}*|за${SP}неделю|за${SP}месяц|винрейт\\p{L}*)${E}`,
   'iu',
@@ -220,9 +274,9 @@ export const RECAP_RE = new RegExp(
  * matching full pattern above cannot match either, so it is skipped. Speed only.
  */
 export const PRE = {
-  education: /what|how|lesson|tutorial|example|e\.g|такое|урок|пример|обучен/i,
+  education: /what|how|lesson|tutorial|example|e\.g|такое|как|урок|пример|обучен/i,
   disclaimer: /signal|idea|сигнал|рекоменд/i,
-  market: /cmp|market|price|now|immediately|asap|рынк|текущ|рыночн|сейчас/i,
+  market: /cmp|market|price|now|immediately|asap|instant|рынк|текущ|рыночн|сейчас/i,
   sideExclude: /term|time|run|await|way|wick|lasting|squeeze|liquidat|ratio|story|list|\/|and|or|&|vs|off|dip/i,
   promo: /giveaway|join|vip|premium|subscri|dm|contact|link|limited|spots|discount|promo|referral|sign|regist|bonus|airdrop|free|розыгр|подпис|вступ|скидк|реклам|промокод|бонус|реферал|пиши|регистр|приглаш|присоедин/i,
   recap: /result|recap|report|statist|stats|summary|weekly|monthly|week|month|win|accuracy|total|итог|результат|статист|отч|недел|месяц|винрейт/i,

@@ -26,19 +26,29 @@ export interface NumToken {
 
 // Lookbehind: not glued to a letter/digit (so `TP1`, `H4`, `x20` are not prices),
 // and not the second half of a ratio or a time (`1:2`, `14:30`).
-const NUM_RE = /(?<![\p{L}\p{N}_.,]|\d:)(\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+const NUM_RE = /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
 // Russian texts also write thousands with a space: `66 000`, `67 500`.
 const NUM_RE_SPACED =
-  /(?<![\p{L}\p{N}_.,]|\d:)(\d{1,2} \d{3}(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,2} \d{3}(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+
+// A text that writes `98 800` also writes `100 100` (six digits) that way.
+const NUM_RE_SPACED_WIDE =
+  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,3} \d{3}(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+const SPACED_THOUSANDS_RE = /(?<![\d.,])\d{1,2} \d{3}(?![\d]|[.,]\d)/;
 
 const AFTER_LETTER_RE = /^[ \t]?[xх×](?![\p{L}])/u;
-const PCT_RE = /^[ \t]?%/;
+// `5%`, and the first end of a glued percent range `5-10%`
+const PCT_RE = /^[ \t]?%|^-\d+(?:[.,]\d+)?%/;
 const ENUM_AFTER_RE = /^[.)][ \t]*(?:\$)?\.?\d/;
 const RATIO_AFTER_RE = /^:\d/;
 const LETTER_RE = /\p{L}/u;
 
 /** Parses the raw digits of a token; null when it is not a number (dates, versions). */
+const PLAIN_NUMBER_RE = /^\d+(?:\.\d+)?$/;
+
 export function interpretNumber(raw: string, commaDecimalDefault: boolean): { value: number; alt: number | null } | null {
+  // the common case first: `67000`, `0.3810` (speed only; the general path gives the same)
+  if (PLAIN_NUMBER_RE.test(raw)) return finite(Number(raw), null);
   let s = raw.replace(/ /g, '');
   if (s.startsWith('.') || s.startsWith(',')) s = `0${s}`;
   const commas = s.split(',').length - 1;
@@ -86,7 +96,7 @@ function thousands(v: number): number {
  * (decimal comma, space as thousands separator).
  */
 export function scanNumbers(text: string, cyrillic: boolean): NumToken[] {
-  const re = cyrillic ? NUM_RE_SPACED : NUM_RE;
+  const re = cyrillic ? (SPACED_THOUSANDS_RE.test(text) ? NUM_RE_SPACED_WIDE : NUM_RE_SPACED) : NUM_RE;
   re.lastIndex = 0;
   const out: NumToken[] = [];
   let m: RegExpExecArray | null;

@@ -56,15 +56,36 @@ export const NONE_REASONS = [
   'stop-loss on the wrong side of entry',
   'take-profit on the wrong side of entry',
   'inconsistent prices',
+  'message too long',
 ] as const;
 export type NoneReason = (typeof NONE_REASONS)[number];
 
 /** Most prices in one message stay within this factor of each other. */
 const MAX_PRICE_RATIO = 10;
 const MAX_LEVERAGE = 200;
+/**
+ * Telegram sends at most 4,096 characters a message (1,024 a caption); anything
+ * four times longer is pasted junk, never a trade. The bound also caps the work.
+ */
+export const MAX_MESSAGE_LENGTH = 16_384;
 
 const CYRILLIC_RE = /[А-Яа-яЁё]/;
 const WORDY_LINE_RE = /\p{L}{3,}/u;
+const DIGIT_RE = /\d/;
+
+/** `@`, 💰, 🎯, 🛑, ⛔ (labels that are signs, not words). */
+function isSignLabel(label: string): boolean {
+  const c = label.charCodeAt(0);
+  return c === 0x40 || c === 0x26d4 || (c >= 0xd800 && c <= 0xdbff);
+}
+const GAP_RE = /^[ \t:=-]*$/;
+/** A signed percentage (`+3.9%`, `-12 %`): a result, next to a recap word. */
+const SIGNED_PCT_RE = /(?<![\p{L}\p{N}])[+-][ \t]?\d+(?:[.,]\d+)?[ \t]*%/u;
+/** Buy stop / sell stop orders anywhere: the entry waits for a breakout. */
+const BUY_WORD_RE = /(?<![\p{L}])(?:buy|покупка|покупаем)(?![\p{L}])/iu;
+/** Cheap test: both leverage patterns need a digit next to an x (speed only). */
+const LEV_PRE_RE = /\d[ \t]?[xх×]|[xх×][ \t]?\d/i;
+const STOP_ORDER_RE = /(?<![\p{L}])(?:buy|sell)[ \t]+stop(?![\p{L}])/iu;
 
 interface Label {
   kind: LabelKind;
@@ -80,10 +101,10 @@ interface Region {
 }
 
 function scanLabels(s: string): Label[] {
-  LABEL_RE.lastIndex = 0;
+  LABEL_RE.reset();
   const out: Label[] = [];
   let m: RegExpExecArray | null;
-  while ((m = LABEL_RE.exec(s)) !== null) {
+  while ((m = LABEL_RE.next(s)) !== null) {
     let kind: LabelKind = 'ignore';
     for (let g = 1; g <= LABEL_KINDS.length; g++) {
       if (m[g] !== undefined) {
@@ -91,6 +112,9 @@ function scanLabels(s: string): Label[] {
         break;
       }
     }
+    // `Target @ 19.10`, `SL: 💰0.9`: a sign label (`@`, 💰, 🎯, 🛑) right after a word label belongs to it
+    const prev = out[out.length - 1];
+    if (prev !== undefined && isSignLabel(m[0]) && GAP_RE.test(s.slice(prev.end, m.index))) continue;
     out.push({ kind, start: m.index, end: m.index + m[0].length });
   }
   return out;
@@ -103,11 +127,14 @@ function regionOf(s: string, labels: Label[], i: number): Region {
   const seg = s.slice(label.end, stop);
   let end = seg.indexOf('\n');
   if (end >= 0) {
+    // a label alone on its line (`TARGETS` / `Short Term: 27.5 - 28.2`) also takes the
+    // following lines that hold numbers, worded or not, up to a line without one
+    const bare = !DIGIT_RE.test(seg.slice(0, end));
     let pos = end;
     while (pos >= 0 && pos < seg.length) {
       const next = seg.indexOf('\n', pos + 1);
       const line = seg.slice(pos + 1, next < 0 ? seg.length : next);
-      if (WORDY_LINE_RE.test(line)) break;
+      if (WORDY_LINE_RE.test(line) && !(bare && DIGIT_RE.test(line))) break;
       end = next < 0 ? seg.length : next;
       pos = next;
     }
@@ -140,17 +167,25 @@ function sideWords(s: string, skip: { start: number; end: number }[]): SideWords
     SIDE_EXCLUDE_RE.lastIndex = 0;
     while ((m = SIDE_EXCLUDE_RE.exec(s)) !== null) excluded.push({ start: m.index, end: m.index + m[0].length });
   }
+  // sorted, so each regex walks the ranges once (hits come in text order): linear, not hits × ranges
+  excluded.sort((a, b) => a.start - b.start);
   const res: SideWords = { long: 0, short: 0, hits: [] };
-  const inExcluded = (at: number): boolean => excluded.some((e) => at >= e.start && at < e.end);
   for (const [re, side] of [
     [LONG_WORD_RE, 'long'],
     [SHORT_WORD_RE, 'short'],
   ] as const) {
-    re.lastIndex = 0;
-    while ((m = re.exec(s)) !== null) {
-      if (inExcluded(m.index)) continue;
+    re.reset();
+    let k = 0;
+    let coveredTo = -1; // the furthest end among ranges starting at or before the hit
+    while ((m = re.next(s)) !== null) {
+      const at = m.index;
+      while (k < excluded.length && (excluded[k] as { start: number }).start <= at) {
+        coveredTo = Math.max(coveredTo, (excluded[k] as { end: number }).end);
+        k++;
+      }
+      if (at < coveredTo) continue;
       res[side]++;
-      res.hits.push({ end: m.index + m[0].length, side });
+      res.hits.push({ end: at + m[0].length, side });
     }
   }
   return res;
@@ -170,12 +205,12 @@ function parseLeverage(s: string, levRegions: Region[], warnings: string[]): num
     low = nums[0] as number;
     if (nums.length > 1) high = nums[1] as number;
   } else {
-    const r = LEV_RANGE_RE.exec(s);
+    const r = LEV_PRE_RE.test(s) ? LEV_RANGE_RE.exec(s) : null;
     if (r !== null) {
       low = Number(r[1] ?? r[3]);
       high = Number(r[2] ?? r[4]);
     } else {
-      const one = LEV_SINGLE_RE.exec(s);
+      const one = LEV_PRE_RE.test(s) ? LEV_SINGLE_RE.exec(s) : null;
       if (one !== null) low = Number(one[1] ?? one[2]);
     }
   }
@@ -206,6 +241,10 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
 
   const labels = scanLabels(s);
   const hasEntryLabel = labels.some((l) => l.kind === 'entry' || l.kind === 'buy');
+  // `BUY $XRP 2.05-2.10` / `SELL 2.20 2.30`: with a buy word before it, SELL lists the targets
+  const firstSell = labels.find((l) => l.kind === 'sell');
+  const buyBeforeSell = firstSell !== undefined && BUY_WORD_RE.test(s.slice(0, firstSell.start));
+  const sellIsTp = hasEntryLabel || buyBeforeSell;
   const regions = labels.map((_, i) => regionOf(s, labels, i));
   const entryRegions: Region[] = [];
   const tpRegions: Region[] = [];
@@ -220,13 +259,17 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
         break;
       case 'sell':
         // Cornix style: `Buy: ...` / `Sell: ...` — with another entry label, SELL lists the targets
-        if (hasEntryLabel) {
+        if (sellIsTp) {
           tpRegions.push(r);
           sellAsTp.push({ start: r.label.start, end: r.label.end });
         } else entryRegions.push(r);
         break;
       case 'tp':
         tpRegions.push(r);
+        break;
+      case 'price':
+        // a bare `Price: 1.42` is the entry only when nothing else is labelled as one
+        if (!hasEntryLabel) entryRegions.push(r);
         break;
       case 'sl':
         slRegions.push(r);
@@ -239,7 +282,9 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
     }
   }
 
-  const sides = sideWords(s, sellAsTp);
+  // side words inside a target label (`Sell targets:`) say nothing about the side
+  const sideSkip = [...sellAsTp, ...labels.filter((l) => l.kind === 'tp').map((l) => ({ start: l.start, end: l.end }))];
+  const sides = sideWords(s, sideSkip);
   if (sides.long > 0 && sides.short > 0) return { ok: false, reason: 'conflicting sides' };
   const wordSide: 'long' | 'short' | null = sides.long > 0 ? 'long' : sides.short > 0 ? 'short' : null;
 
@@ -247,6 +292,7 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
   const entryToks = entryRegions.flatMap((r) => tokensIn(tokens, r.start, r.end).filter(isPrice));
   // `LONG BTC 67000`: prices on the side-word line when no entry label gives them
   const labelledEntry = entryToks.length > 0;
+  const sideLines: string[] = [];
   if (!labelledEntry) {
     const inLabelled = (t: NumToken): boolean => regions.some((r) => t.start >= r.label.start && t.end <= r.end);
     for (const h of sides.hits) {
@@ -256,7 +302,10 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
       // prefer the prices after the side word (`short @ 182.4`, `LONG BTC 67000`), else before it (`ETH 3,200 long`)
       const after = line.filter((t) => t.start >= h.end);
       entryToks.push(...(after.length > 0 ? after : line));
-      if (entryToks.length > 0) break;
+      if (entryToks.length > 0) {
+        sideLines.push(s.slice(lineStart, lineEnd < 0 ? s.length : lineEnd));
+        break;
+      }
     }
   }
   const tpToks = tpRegions.flatMap((r) => tokensIn(tokens, r.start, r.end));
@@ -270,7 +319,7 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
   const entryText = entryRegions.map((r) => r.text).join('\n');
   const entryMarket = MARKET_ENTRY_RE.test(entryText) || (PRE.market.test(s) && MARKET_GLOBAL_RE.test(s));
   if (entries.length === 0 && !entryMarket) return { ok: false, reason: 'no entry' };
-  if (!labelledEntry && !entryMarket && COMMENTARY_RE.test(s)) return { ok: false, reason: 'commentary' };
+  if (!labelledEntry && !entryMarket && (s.includes('?') || COMMENTARY_RE.test(s))) return { ok: false, reason: 'commentary' };
 
   let takeProfits: number[] | null = null;
   let takeProfitPercents: number[] | null = null;
@@ -329,10 +378,11 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
   if (all.length > 1 && Math.max(...all) / Math.min(...all) > MAX_PRICE_RATIO) return { ok: false, reason: 'inconsistent prices' };
 
   let entryTrigger: 'above' | 'below' | null = null;
-  const triggerText = entryRegions.map((r) => s.slice(r.label.start, r.end)).join('\n');
+  // the entry fields, or the side-word line that gave the entry (`BTC short below 61,800`)
+  const triggerText = [...entryRegions.map((r) => s.slice(r.label.start, r.end)), ...sideLines].join('\n');
   if (ABOVE_RE.test(triggerText)) entryTrigger = isLong ? 'above' : null;
   else if (BELOW_RE.test(triggerText)) entryTrigger = isLong ? null : 'below';
-  else if (BREAKOUT_RE.test(triggerText)) entryTrigger = isLong ? 'above' : 'below';
+  else if (BREAKOUT_RE.test(triggerText) || STOP_ORDER_RE.test(s)) entryTrigger = isLong ? 'above' : 'below';
   if (entryTrigger !== null && entryMarket) entryTrigger = null;
 
   if (stopLoss === null) warnings.push('no stop-loss');
@@ -364,13 +414,19 @@ function buildSignal(s: string, cyrillic: boolean, symbol: string | null, ambigu
  */
 export function parseSignal(text: string): ParseResult {
   if (typeof text !== 'string') return none('empty message');
+  if (text.length > MAX_MESSAGE_LENGTH) return none('message too long');
   const s = normalizeText(text);
   if (s.length === 0) return none('empty message');
   if (PRE.education.test(s) && EDUCATION_RE.test(s)) return none('educational');
   if (PRE.disclaimer.test(s) && DISCLAIMER_RE.test(s)) return none('commentary');
   const cyrillic = CYRILLIC_RE.test(s);
   const sym = findSymbol(s);
-  const built = buildSignal(s, cyrillic, sym.symbol, sym.ambiguous);
+  // no digit, no price: it cannot be a signal (updates and noise only), so skip building one
+  let built: Built = DIGIT_RE.test(s)
+    ? buildSignal(s, cyrillic, sym.symbol, sym.ambiguous)
+    : { ok: false, reason: sym.symbol === null ? 'no symbol' : sym.ambiguous ? 'multiple symbols' : 'no entry' };
+  // `Result of the #BNB short: entry 612, exit 588, +3.9%` reports a past trade
+  if (built.ok && PRE.recap.test(s) && RECAP_RE.test(s) && SIGNED_PCT_RE.test(s)) built = { ok: false, reason: 'results recap' };
   if (built.ok && !STRONG_UPDATE_PRE.test(s)) return built.signal;
   const upd = detectUpdate(s, cyrillic);
   if (built.ok && (upd === null || !upd.strong)) return built.signal;

@@ -29,6 +29,8 @@ const SYMBOL_LABEL_RE =
   /(?<![\p{L}\p{N}])(?:coin|pair|symbol|asset|token|ticker|instrument|монета|пара|актив|тикер|инструмент)\s*[:=-]?\s*[#$]?([A-Za-z0-9]{2,15})(?![\p{L}\p{N}])/giu;
 const SIDE_NEAR_RE =
   /(?<![\p{L}\p{N}])(?:long|short|buy|sell|лонг|шорт)\s*[:-]?\s*[#$]?([A-Z][A-Z0-9]{1,9})(?![\p{L}\p{N}])|(?<![\p{L}\p{N}#$])([A-Z][A-Z0-9]{1,9})\s*[:-]?\s*(?:long|short|buy|sell|лонг|шорт)(?![\p{L}])/giu;
+/** Cheap test for SIDE_NEAR_RE (speed only). */
+const SIDE_NEAR_PRE = /long|short|buy|sell|лонг|шорт/i;
 const LINE_HEAD_RE = /(?:^|\n)[^\S\n]*[#$]?([A-Z][A-Z0-9]{1,9}):/gu;
 
 const NAMES: Record<string, string> = {
@@ -53,6 +55,12 @@ const KNOWN = new Set(
   ).split(' '),
 );
 
+/** Exchange names: never a coin, whether written bare, as `#Bybit` or as `BYBIT:`. */
+const EXCHANGES =
+  'BINANCE BYBIT OKX OKEX MEXC BINGX BITGET KUCOIN GATE GATEIO HTX HUOBI KRAKEN PHEMEX WEEX BLOFIN LBANK BITMART ' +
+  'COINEX BITMEX DERIBIT BITFINEX COINBASE BITSTAMP POLONIEX UPBIT BITHUMB ZOOMEX TOOBIT BITUNIX DEEPCOIN BTCC ' +
+  'HYPERLIQUID WHITEBIT BITRUE PIONEX ASCENDEX CRYPTOCOM XT CORNIX TRADINGVIEW';
+
 /** Upper-case words that are never tickers when written bare. */
 const STOP = new Set(
   (
@@ -64,7 +72,8 @@ const STOP = new Set(
     '4H 1D USA US EU UK SEC CEO AI ID NFT DEFI CEX DEX KYC API TOP HOLD BREAKOUT RETEST SUPPORT RESISTANCE TRADE TRADES ' +
     'SETUP SCALP SWING MID LOW HIGH OPEN WIN RISK AMOUNT EXCHANGE PAIR COIN TYPE SIDE DIRECTION MODE MARGIN TAKE DONE ' +
     'REACHED SMASHED HITS ALERTS GM GN LFG ASAP IMO FYI PS BTCD DXY SPX NASDAQ GOLD OIL WAIT WATCH CALL PUT ORDER ' +
-    'ORDERS EXIT STOPLOSS NOTE NOTES REASON TIME PERIOD DURATION WARNING INFO DATE TIMEFRAME VOLUME ORDERS_ BOTH MY OUR YOU WE I A AN IF SO OR BUT BY AS BE DO GO Q1 Q2 Q3 Q4 PERPETUAL DAILY WEEKLY MONTHLY RESULTS'
+    'ORDERS EXIT STOPLOSS NOTE NOTES REASON TIME PERIOD DURATION WARNING INFO DATE TIMEFRAME VOLUME ORDERS_ BOTH MY OUR YOU WE I A AN IF SO OR BUT BY AS BE DO GO Q1 Q2 Q3 Q4 PERPETUAL DAILY WEEKLY MONTHLY RESULTS ' +
+    EXCHANGES
   ).split(' '),
 );
 
@@ -76,7 +85,8 @@ const TAG_STOP = new Set(
     'SIGNAL SIGNALS VIP CRYPTO NEWS UPDATE LONG SHORT TRADE TRADING FREE PREMIUM GIVEAWAY RESULTS RESULT SPOT FUTURES ' +
     'FUTURE BINANCE BYBIT OKX MEXC BINGX BITGET KUCOIN ALTCOIN ALTCOINS ALTS SCALP SWING ANALYSIS TA EDUCATION PROMO AD ' +
     'ADS BREAKOUT ALERT PUMP GEM GEMS DEFI NFT WEB3 AIRDROP CRYPTOCURRENCY BITCOINNEWS PROFIT REPORT POLL UPDATES ' +
-    'NFA DYOR LEVERAGE'
+    'NFA DYOR LEVERAGE ' +
+    EXCHANGES
   ).split(' '),
 );
 
@@ -176,14 +186,14 @@ function bareCandidates(text: string): Candidate[] {
     else base = NAMES[base] ?? base;
     return { base, quote: 'USDT', at: m.index };
   });
-  const near = collect(SIDE_NEAR_RE, text, (m) => {
+  const near = !SIDE_NEAR_PRE.test(text) ? [] : collect(SIDE_NEAR_RE, text, (m) => {
     const raw = m[1] ?? m[2] ?? '';
     if (raw !== raw.toUpperCase()) return null;
     const base = normBase(raw);
     if (base === null || STOP.has(base)) return null;
     return { base, quote: 'USDT', at: m.index };
   });
-  const heads = collect(LINE_HEAD_RE, text, (m) => {
+  const heads = !text.includes(':') ? [] : collect(LINE_HEAD_RE, text, (m) => {
     const base = normBase(m[1] ?? '');
     if (base === null || STOP.has(base) || /^(?:TP|SL|T|E)\d+$/.test(base)) return null;
     return { base, quote: 'USDT', at: m.index };

@@ -9,6 +9,7 @@
  * fraction, and closing everything would do more than the channel asked.
  */
 import type { UpdateAction } from '../../models/signal.js';
+import { WordPattern } from './lexicon.js';
 import { isPrice, scanNumbers } from './numbers.js';
 
 const B = '(?<![\\p{L}\\p{N}])';
@@ -18,7 +19,7 @@ const O = '[ \\t]*';
 
 const HIT_VERBS =
   `(?:hit|reached|achieved|done|completed?|smashed|touched|filled|secured|taken|booked|(?:✅|✔️|✔)(?![ \\t]*\\$?\\d)|` +
-  `выполнен\\p{L}*|достигнут\\p{L}*|взят\\p{L}*|отработа\\p{L}*|закрыт\\p{L}*)`;
+  `выполнен\\p{L}*|достигнут\\p{L}*|взят\\p{L}*|забран\\p{L}*|отработа\\p{L}*|закрыт\\p{L}*)`;
 const ORDINAL =
   `(?:(?:first|second|third|fourth|fifth|sixth|final|last|1st|2nd|3rd|\\dth|перв\\p{L}*|втор\\p{L}*|трет\\p{L}*|четв\\p{L}*|пят\\p{L}*|последн\\p{L}*)${S})?`;
 const TP_WORD = `(?:take[ \\t-]*profit(?:[ \\t-]*target)?|tp|t\\.p\\.|target|tgt|цел\\p{L}{0,2}|тейк\\p{L}*|тп)`;
@@ -27,7 +28,9 @@ const BE_WORD = `(?:be|b\\.e\\.?|breakeven|break[ \\t-]*even|entry(?:${S}price)?
 
 interface Pattern {
   action: UpdateAction;
-  re: RegExp;
+  re: WordPattern;
+  /** The word-start check is done in code (the pattern has no look-behind). */
+  wordOnly: boolean;
   /** Cheap test that must pass before `re` runs (speed only: `re` implies it). */
   pre: RegExp;
   /** Past events that override a message's signal structure (a repost with ✅ marks). */
@@ -35,44 +38,49 @@ interface Pattern {
 }
 
 const PRE: Record<UpdateAction, RegExp> = {
-  sl_hit: /stop|sl|s\/l|стоп|сл/i,
+  sl_hit: /stop|sl|s\/l|стоп|сл|выбил/i,
   cancel: /cancel|актуал|отмен|invalid|void|ignore|delete|entry/i,
-  close: /clos|exit|закры|выход|выйти|фикси/i,
+  close: /clos|exit|закры|выход|выйти|фикси|profit/i,
   move_sl: /sl|s\/l|stop|стоп|сл|безубыт/i,
   tp_hit: /tp|t\.p|target|tgt|цел|тейк|тп|profit/i,
   other: /entr|order|position|trade|вход|ордер|сделк|позици|partial|profit|move|moving|hit/i,
 };
 
-const P = (action: UpdateAction, strong: boolean, src: string): Pattern => ({
-  action,
-  strong,
-  re: new RegExp(src, 'giu'),
-  pre: PRE[action],
-});
+/**
+ * A pattern. Those whose every alternative starts with the word-start look-behind `B`
+ * drop it and check the boundary in code (see WordPattern: V8 scans them much faster).
+ */
+const P = (action: UpdateAction, strong: boolean, src: string): Pattern => {
+  const body = src.split(B).join('');
+  const wordOnly = src.startsWith(B) && !/\(\?<[!=]/.test(body);
+  return { action, strong, re: wordOnly ? new WordPattern(body, 'giu') : new WordPattern(src, 'giu'), wordOnly, pre: PRE[action] };
+};
 
 const PATTERNS: Pattern[] = [
   P(
     'sl_hit',
     true,
     `${B}(?:stopped(?:${S}out|(?=[ \\t]*(?:[❌⛔🛑.!,\\n)]|$)))|stop(?:[ \\t-]*(?:loss|target))?${S}(?:was${S}|has${S}been${S}|got${S}|is${S})?(?:hit|triggered|reached|touched|executed)|` +
-      `(?:sl|s\\/l)${S}(?:was${S}|has${S}been${S}|got${S})?(?:hit|triggered|reached|touched)|hit${S}(?:the${S}|our${S}|my${S})?(?:sl|stop)|` +
+      `(?:sl|s\\/l)${S}(?:at${S}(?:breakeven|break[ \\t-]*even|be|entry)${S})?(?:was${S}|has${S}been${S}|got${S})?(?:hit|triggered|reached|touched)|hit${S}(?:the${S}|our${S}|my${S})?(?:sl|stop)|` +
       `closed${S}(?:at|by|on|in|due${S}to)${S}(?:the${S}|a${S})?(?:sl|stop(?:[ \\t-]*loss)?)|` +
       `(?:выбил\\p{L}*|выбило|словил\\p{L}*|поймал\\p{L}*|закрыл\\p{L}*|закрыт\\p{L}*|ушл\\p{L}*)${S}(?:по${S}|в${S}|на${S})?(?:стоп\\p{L}*|сл)|` +
-      `(?:стоп|сл)${S}(?:сработал|задет|выбит|сбит)\\p{L}*|(?:sl|stop|стоп)${O}(?:❌|⛔|🛑))${E}`,
+      `(?:стоп(?:[ \\t-]*лосс)?|сл)${S}(?:сработал|задет|выбит|сбит)\\p{L}*|сработал\\p{L}*${S}(?:стоп\\p{L}*|сл)|` +
+      `(?:выбил\\p{L}*|выбило)${S}(?:в|по|на)${S}(?:безубыт\\p{L}*|бу|б\\/у)|(?:sl|stop|стоп)${O}(?:❌|⛔|🛑))${E}`,
   ),
   P(
     'cancel',
     true,
     `${B}(?:cancel(?:led|ed|ling|ing)?(?!${S}(?:if|when|once|in${S}case|unless|below|above|on${S}(?:close|candle)))|не${O}актуал\\p{L}*|` +
-      `отмен\\p{L}*|(?:signal|trade|setup|call)${S}(?:is${S})?(?:invalid(?:ated)?|void)|ignore${S}(?:this|the|that|previous)${S}(?:signal|trade|call|setup|post)|` +
-      `delete${S}(?:this|the)${S}(?:signal|trade)|entry${S}(?:was${S})?(?:not|never)${S}(?:reached|triggered|filled|hit))${E}`,
+      `отмен\\p{L}*|(?:signal|trade|setup|call)${S}(?:is${S})?(?:invalid(?:ated)?|void|no${S}longer${S}valid)|` +
+      `(?:ignore|delete)${S}(?:this|the|that|previous)${S}(?:[#$]?[A-Za-z0-9]{2,15}(?:\\/[A-Za-z]{3,5})?${S})?(?:signal|trade|call|setup|post)|entry${S}(?:was${S})?(?:not|never)${S}(?:reached|triggered|filled|hit))${E}`,
   ),
   P(
     'close',
     false,
     `${B}(?<!(?:candle|daily|weekly|monthly|h\\d|\\d[hdw]|market|markets|day|week|bar|hourly|close|price)${S})` +
       `(?:close|closing|exit|exiting|закрыва\\p{L}*|закрыть|закрою|выходим|выйти|фиксиру\\p{L}*)` +
-      `(?!${O}[:=]?${O}\\$?\\d)(?!${S}(?:above|below|under|over|to|range|of|price|the${S}gap|early|higher|lower|in${S}profit|candle|выше|ниже))${E}`,
+      `(?!${O}[:=]?${O}\\$?\\d[\\d.,]*(?![\\d.,]|[ \\t]*%))(?!${S}(?:above|below|under|over|to|range|of|price|the${S}gap|early|higher|lower|in${S}profit|candle|выше|ниже))${E}|` +
+      `${B}take${S}(?:the${S})?profits?${S}(?:now|here)${E}`,
   ),
   P(
     'close',
@@ -95,14 +103,15 @@ const PATTERNS: Pattern[] = [
     `${B}${ORDINAL}${TP_WORD}${O}[#№-]?${O}\\d{0,2}${O}(?:[:\\-–]${O})?(?:\\$?\\d[\\d.,]*${O})?` +
       `(?:(?:по|on|for)${S}[#$]?[\\p{L}\\d/]+${O})?(?:is${S}|was${S}|has${S}been${S}|have${S}been${S}|got${S}|just${S})?${HIT_VERBS}|` +
       `${B}all${S}(?:the${S})?(?:take[ \\t-]*profit${S})?(?:targets?|tps?|take[ \\t-]*profits?)${S}(?:\\p{L}+${S}){0,3}?(?:hit|reached|achieved|done|completed|smashed|filled)|` +
-      `${B}все${S}(?:цели|тейки|тп)[^\\n.]{0,30}?(?:выполнен|достигнут|взят|отработа|закрыт)\\p{L}*|` +
+      `${B}все${S}(?:цели|тейки|тп)[^\\n.]{0,30}?(?:выполнен|достигнут|взят|забран|отработа|закрыт)\\p{L}*|` +
+      `${B}${TP_WORD}s?${O}[#№]?\\d{1,2}(?:${O}(?:,|&|\\/|and|и)${O}(?:${TP_WORD}${O})?[#№]?\\d{1,2})+${O}(?:(?:are|were|have${S}been|got|all)${S})?${HIT_VERBS}|` +
       `${B}hit${S}(?:the${S}|our${S}|its${S})?${ORDINAL}(?:tp|target|take[ \\t-]*profit)`,
   ),
   P(
     'other',
     false,
-    `${B}(?:entry${S}(?:(?:\\d|one|two)${S})?(?:targets?${O}\\d*${S})?(?:is${S}|was${S}|has${S}been${S})?(?:filled|reached|triggered|activated|hit|done|achieved|✅)|` +
-      `all${S}entr(?:y|ies)${S}(?:targets?${S})?(?:filled|achieved|reached|done)|(?:order|position)${S}(?:is${S}|was${S})?(?:filled|activated|opened|triggered)|` +
+    `${B}(?:entry${S}(?:(?:\\d|one|two|zone|price|order)${S})?(?:targets?${O}\\d*${S})?(?:is${S}|was${S}|has${S}been${S})?(?:filled|reached|triggered|activated|hit|done|achieved|✅)|` +
+      `all${S}entr(?:y|ies)${S}(?:targets?${S})?(?:filled|achieved|reached|done)|(?:orders?|positions?)${S}(?:is${S}|was${S}|are${S}|were${S})?(?:filled|activated|opened|triggered)|` +
       `(?:вход|ордер|сделка|позиция)\\p{L}*${S}(?:по${S}[#$]?[\\p{L}\\d/]+${S})?(?:сработал|исполнен|активирован|открыт)\\p{L}*|partial(?:ly)?${S}(?:close|closing|profits?|tp|take)|` +
       `(?:price${S})?hit${S}(?:the${S}|our${S})?entry|(?:position|trade)${S}(?:is${S}|was${S})?(?:now${S})?(?:open|opened|active|activated)|(?:take|taking|book|booking|secure|securing)${S}(?:some|partial)${S}profits?|(?:move|moving|moved)${S}(?:sl|stop)${S}to${S}(?:tp|target)${O}\\d)${E}`,
   ),
@@ -122,6 +131,8 @@ const CONDITIONAL_RE =
 /** General advice, not about one trade: `always move your SL to BE once TP1 hits`. */
 const GENERIC_RE =
   /(?<![\p{L}\p{N}])(?:every|each|always|reminder|rule|tip|всегда|кажд\p{L}*|правило|совет\p{L}*|напомина\p{L}*)(?![\p{L}])/iu;
+/** A message headed `Reminder:` / `Rule:` / `Совет:` is advice throughout, not one trade's update. */
+const GENERIC_HEAD_RE = /^[^\p{L}\n]*(?:reminder|rule|tip|напоминани\p{L}*|правил\p{L}*|совет\p{L}*)(?![\p{L}])/iu;
 const HYPOTHETICAL_RE =
   /(?<![\p{L}\p{N}])(?:might|maybe|perhaps|could|would|should|possibly|планиру\p{L}*|возможно|вероятно|может[ \t]+быть|стоит[ \t]+ли)(?![\p{L}])/iu;
 const PARTIAL_AFTER_RE =
@@ -139,11 +150,21 @@ export interface UpdateMatch {
   breakeven: boolean;
 }
 
+/**
+ * A clause or sentence is looked at only this far around a match: real clauses are
+ * far shorter, and the bound keeps a long text without punctuation linear.
+ */
+const CLAUSE_REACH = 240;
+/** Matches examined per pattern; a real message has a handful. */
+const MAX_MATCHES = 64;
+
 function clauseBounds(text: string, start: number, end: number): [number, number] {
   let a = start;
-  while (a > 0 && !'.!?\n;,'.includes(text.charAt(a - 1))) a--;
+  const aMin = Math.max(0, start - CLAUSE_REACH);
+  while (a > aMin && !'.!?\n;,'.includes(text.charAt(a - 1))) a--;
   let b = end;
-  while (b < text.length && !'.!?\n;'.includes(text.charAt(b))) {
+  const bMax = Math.min(text.length, end + CLAUSE_REACH);
+  while (b < bMax && !'.!?\n;'.includes(text.charAt(b))) {
     // a decimal point is not a sentence end
     if (text.charAt(b) === '.' && /\d/.test(text.charAt(b + 1))) b++;
     else b++;
@@ -152,7 +173,8 @@ function clauseBounds(text: string, start: number, end: number): [number, number
 }
 
 function sentenceEndsWithQuestion(text: string, from: number): boolean {
-  for (let i = from; i < text.length; i++) {
+  const to = Math.min(text.length, from + CLAUSE_REACH);
+  for (let i = from; i < to; i++) {
     const c = text.charAt(i);
     if (c === '?') return true;
     if (c === '\n' || c === '!' || (c === '.' && !/\d/.test(text.charAt(i + 1)))) return false;
@@ -162,19 +184,21 @@ function sentenceEndsWithQuestion(text: string, from: number): boolean {
 
 function lineRest(text: string, from: number): string {
   const nl = text.indexOf('\n', from);
-  return text.slice(from, nl < 0 ? text.length : nl);
+  return text.slice(from, Math.min(nl < 0 ? text.length : nl, from + CLAUSE_REACH));
 }
 
 /** Finds the update a message announces, or null. */
 export function detectUpdate(text: string, cyrillic: boolean): UpdateMatch | null {
+  if (GENERIC_HEAD_RE.test(text.slice(0, 40))) return null;
   let best: UpdateMatch | null = null;
   for (const p of PATTERNS) {
     if (!p.pre.test(text)) continue;
-    p.re.lastIndex = 0;
+    p.re.reset();
     let m: RegExpExecArray | null;
-    while ((m = p.re.exec(text)) !== null) {
+    let seen = 0;
+    while ((m = p.wordOnly ? p.re.next(text) : p.re.re.exec(text)) !== null && seen++ < MAX_MATCHES) {
       if (m[0].length === 0) {
-        p.re.lastIndex++;
+        p.re.re.lastIndex++;
         continue;
       }
       const start = m.index;

@@ -12,11 +12,19 @@ interface Case {
   expected: Partial<ParseResult> & { kind: ParseResult['kind'] } & Record<string, unknown>;
 }
 
-const file = fileURLToPath(new URL('../../fixtures/signals/corpus.jsonl', import.meta.url));
-const cases: Case[] = readFileSync(file, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as Case);
+function load(name: string): Case[] {
+  const file = fileURLToPath(new URL(`../../fixtures/signals/${name}`, import.meta.url));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Case);
+}
+
+// corpus.jsonl: the first hand-labelled set; corpus-2.jsonl: a second set in formats and
+// phrasings the first one lacks, labelled from the text alone before the parser saw it.
+const corpus1 = load('corpus.jsonl');
+const corpus2 = load('corpus-2.jsonl');
+const cases: Case[] = [...corpus1, ...corpus2];
 
 const SIGNAL_FIELDS = [
   'symbol',
@@ -34,7 +42,12 @@ const UPDATE_FIELDS = ['symbol', 'action', 'stopLoss', 'breakeven'] as const;
 
 describe('signal corpus', () => {
   it('is large and varied enough', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(180);
+    expect(corpus1.length).toBeGreaterThanOrEqual(180);
+    expect(corpus2.length).toBeGreaterThanOrEqual(150);
+    const kinds2 = (k: string) => corpus2.filter((c) => c.expected.kind === k).length;
+    expect(kinds2('signal')).toBeGreaterThanOrEqual(60);
+    expect(kinds2('update')).toBeGreaterThanOrEqual(30);
+    expect(kinds2('none')).toBeGreaterThanOrEqual(40);
     const ids = new Set(cases.map((c) => c.id));
     expect(ids.size).toBe(cases.length);
     const kinds = (k: string) => cases.filter((c) => c.expected.kind === k).length;
