@@ -30,7 +30,15 @@ export type RefusalReason =
   | 'no-account'
   | 'account-unavailable'
   | 'exchange-error'
-  | 'not-a-signal';
+  | 'not-a-signal'
+  /** The entry gate said no (kill switch, license, user paused, source paused): `gate` / details.gate says which. */
+  | 'entry-gate'
+  /**
+   * This account already has a trade (or a grid) on the symbol. Exchanges keep one net
+   * position per symbol in one-way mode, so a second trade would merge into the first
+   * (shared stop, mixed targets): it is refused even with onePerSymbol off.
+   */
+  | 'same-symbol-open';
 
 /** A plan as shown in a preview or an "opened" message. */
 export interface PlanSummary {
@@ -44,6 +52,10 @@ export interface PlanSummary {
   margin: number;
   stopLoss: number | null;
   takeProfits: { price: number; share: number }[];
+  /** The signal's own entry prices (a zone's both ends), even when legs were merged. */
+  signalEntries?: number[];
+  /** Plan warnings: 'entries-merged' (legs below the exchange minimum joined), 'default-stop', 'no-targets'. */
+  warnings?: string[];
 }
 
 interface Base {
@@ -58,10 +70,23 @@ interface TradeBase extends Base {
 
 export type TradingEvent =
   | (Base & { type: 'signal-preview'; signalId: number; sourceId: number; plan: PlanSummary })
-  | (Base & { type: 'plan-refused'; signalId: number | null; symbol: string | null; reason: RefusalReason; details: Record<string, unknown> })
+  | (Base & {
+      type: 'plan-refused';
+      signalId: number | null;
+      symbol: string | null;
+      reason: RefusalReason;
+      details: Record<string, unknown>;
+      /** With reason 'entry-gate': why new entries are paused ('kill-switch', 'license-expired', ...). */
+      gate?: string;
+    })
   | (TradeBase & { type: 'entry-placed'; plan: PlanSummary })
-  | (TradeBase & { type: 'trade-opened'; entryPrice: number; quantity: number; leverage: number; stopLoss: number | null; takeProfits: number[] })
-  | (TradeBase & { type: 'entry-filled'; filled: number; planned: number; averagePrice: number })
+  /** Every entry filled at once (a market entry, or all limit legs): `quantity` is the whole position. */
+  | (TradeBase & { type: 'trade-opened'; entryPrice: number; quantity: number; plannedQuantity?: number; leverage: number; stopLoss: number | null; takeProfits: number[] })
+  /**
+   * Part of a multi-entry plan filled (`first`: the position now exists, protected; more
+   * entries are still working). `filled` is the total so far, `planned` the plan's total.
+   */
+  | (TradeBase & { type: 'entry-filled'; filled: number; planned: number; averagePrice: number; first?: boolean; stopLoss?: number | null })
   | (TradeBase & { type: 'tp-hit'; index: number; price: number; quantity: number; remaining: number })
   | (TradeBase & { type: 'sl-moved'; stopLoss: number; why: 'breakeven' | 'follow-up' | 'manual' | 'trailing' })
   | (TradeBase & { type: 'sl-hit'; price: number })

@@ -22,10 +22,14 @@ import * as repo from '../../db/repos/grid.js';
 import type { AccountRef, ExchangeClient } from '../../exchanges/index.js';
 import {
   AuthFailed,
+  ExchangeError,
+  ExchangeUnavailable,
   InsufficientFunds,
   InvalidOrderSize,
   MarketNotFound,
+  OrderNotFound,
   OrderRejected,
+  OrderStateUnknown,
   PermissionDenied,
   UserError,
   ValidationError,
@@ -64,6 +68,22 @@ export interface GridServiceDeps {
   clock: { now(): number };
   /** The per-user lock shared with the trading service (one created when absent). */
   locks: KeyedLock;
+  /**
+   * The entry gate (services/entry-gate.ts): asked before a grid is created and
+   * before each new cycle starts. A running cycle (its averaging levels, target,
+   * stop) is never touched by it. Absent: allowed.
+   */
+  entryGate?: { canOpenEntries(userId: number, ctx?: { sourceId?: number | null }): Promise<{ ok: true } | { ok: false; reason: string }> };
+}
+
+/** The entry gate's answer; a failing gate refuses (no new exposure on doubt). */
+async function gateOf(deps: GridServiceDeps, userId: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!deps.entryGate) return { ok: true };
+  try {
+    return await deps.entryGate.canOpenEntries(userId, { sourceId: null });
+  } catch {
+    return { ok: false, reason: 'gate-unavailable' };
+  }
 }
 
 export interface GridCreateInput {
@@ -142,6 +162,17 @@ function isRejection(e: unknown): boolean {
   return e instanceof OrderRejected || e instanceof InvalidOrderSize || e instanceof InsufficientFunds || e instanceof MarketNotFound || e instanceof PermissionDenied;
 }
 
+/**
+ * An error placing an order that retrying will not cure: the exchange (or the
+ * adapter) refused the request itself. Unknown outcomes, outages, rate limits
+ * and bad keys are not: those are retried on the next tick.
+ */
+function isPersistentRefusal(e: unknown): boolean {
+  if (isRejection(e) || e instanceof UserError) return true;
+  if (!(e instanceof ExchangeError) || e.retryable) return false;
+  return !(e instanceof OrderStateUnknown || e instanceof ExchangeUnavailable || e instanceof AuthFailed || e instanceof OrderNotFound);
+}
+
 function errorCode(e: unknown): string {
   return isAppError(e) ? e.code : 'internal';
 }
@@ -184,7 +215,8 @@ export function createGridService(deps: GridServiceDeps): GridService {
     const p = paramsOf(row);
     const s = stateOf(row);
     const tp = s.orders.find((o) => o.role === 'take-profit' && o.status !== 'cancelling');
-    const sl = s.orders.find((o) => o.role === 'stop-loss' && o.status !== 'cancelling');
+    // A stop is shown only once the exchange confirmed it (status `open`), never while it is still to be sent.
+    const sl = s.orders.find((o) => o.role === 'stop-loss' && o.status === 'open');
     return {
       id: row.id,
       accountId: row.account_id,
@@ -302,6 +334,7 @@ export function createGridService(deps: GridServiceDeps): GridService {
       }
     };
 
+    let gateBlocked = false;
     try {
       if (command) await apply(command);
       // 1. what happened on the exchange
@@ -314,6 +347,18 @@ export function createGridService(deps: GridServiceDeps): GridService {
       await checkPosition();
       // 3. a due cycle
       if ((state.phase === 'idle' || state.phase === 'waiting') && canStart(state, clock.now())) {
+        const gate = await gateOf(deps, boundRow.user_id);
+        if (!gate.ok) {
+          // New entries are paused (kill switch, license): the next cycle waits; told once per reason.
+          gateBlocked = true;
+          const why = `entry-gate:${gate.reason}`;
+          if (row.last_error !== why) {
+            await save(why);
+            deps.notifier.notify({ userId: boundRow.user_id, botId, symbol, side: params.side, type: 'grid-error', code: 'entry-gate', details: { reason: 'entry-gate', gate: gate.reason } });
+          }
+        }
+      }
+      if (!gateBlocked && (state.phase === 'idle' || state.phase === 'waiting') && canStart(state, clock.now())) {
         await client.setMarginMode(symbol, 'isolated', params.leverage);
         await client.setLeverage(symbol, params.leverage);
         const ticker = await client.fetchTicker(symbol);
@@ -336,15 +381,23 @@ export function createGridService(deps: GridServiceDeps): GridService {
         try {
           order = await client.placeOrder(requestOf(symbol, o, coid(o)));
         } catch (e) {
-          if (!isRejection(e)) throw e;
+          // A stop the exchange will not take, for whatever reason, is a refused stop: the core closes
+          // the position (never left without its stop, never retried silently every tick).
+          const stopRefused = o.role === 'stop-loss' && isPersistentRefusal(e);
+          if (!isRejection(e) && !stopRefused) throw e;
           log.warn({ botId, key: o.key, code: errorCode(e) }, 'grid order refused');
           await apply({ type: 'order', key: o.key, status: 'rejected', filled: 0, averagePrice: null, fee: 0, time: clock.now(), error: errorCode(e) });
+          if (o.role === 'stop-loss' && state.phase !== 'stopped' && !state.stopRequested) {
+            // The next cycle would meet the same refusal: the bot stops once this one is closed.
+            state = { ...state, stopRequested: true, stopReason: 'stop-loss' };
+            await save();
+          }
           continue;
         }
         await apply({ type: 'order', key: o.key, status: order.status === 'pending' || order.status === 'unknown' ? 'open' : order.status, filled: order.filled, averagePrice: order.averagePrice, fee: order.fee, time: clock.now() });
       }
       await checkPosition();
-      if (row.last_error !== null) await save(null);
+      if (row.last_error !== null && !gateBlocked) await save(null);
     } catch (e) {
       // Could not reach the exchange (or the outcome is unknown): keep the state, try again next tick.
       const code = errorCode(e);
@@ -392,6 +445,8 @@ export function createGridService(deps: GridServiceDeps): GridService {
       if (input.params.stopLoss === null && input.confirmNoStopLoss !== true) {
         throw new ValidationError('turning the stop-loss off needs an explicit confirmation', { details: { field: 'stopLoss', reason: 'stop-loss-off-unconfirmed' } });
       }
+      const gate = await gateOf(deps, userId);
+      if (!gate.ok) throw new ValidationError(`new entries are paused (${gate.reason})`, { details: { reason: 'entry-gate', gate: gate.reason } });
       const pv = await preview(userId, input);
       if (pv.freeBalance !== null && pv.freeBalance < pv.plan.requiredMargin) {
         throw new ValidationError('not enough free balance for the grid', { details: { field: 'deposit', reason: 'insufficient-balance', required: pv.plan.requiredMargin, free: pv.freeBalance } });

@@ -4,8 +4,11 @@
  * post delivered twice (or again after a restart) is the same signal. An edit
  * before execution updates the stored signal; after execution the edit is
  * treated as a possible update (a changed stop-loss moves the stop).
+ * "Executed" means trades exist for the signal: an edit of a signal everyone
+ * only previewed or was refused is planned again for those users.
  */
 import { signals as signalsRepo, type Db } from '../../db/index.js';
+import { clearNonTradeDeliveries, countExecutedTradesOfSignal } from '../../db/repos/trading.js';
 import type { SignalRow } from '../../db/database.js';
 import type { ParseResult, UpdateParse } from '../../models/index.js';
 import { newTraceId } from '../ids.js';
@@ -64,7 +67,7 @@ export async function intake(deps: IntakeDeps, msg: IncomingMessage): Promise<In
 
   // An edit.
   const before = JSON.parse(row.parse_result) as ParseResult;
-  if (row.status === 'executed') {
+  if ((await countExecutedTradesOfSignal(deps.db, row.id)) > 0) {
     // Trades exist: the edit may be an update to them. The stored signal also takes the
     // new parameters so users who confirm later get them.
     const update = editAsUpdate(before, parsed);
@@ -73,6 +76,8 @@ export async function intake(deps: IntakeDeps, msg: IncomingMessage): Promise<In
     if (update) return { action: 'update', signal: fresh, update, replyToMessageId: row.message_id };
     return { action: 'none', signal: fresh, why: 'unchanged' };
   }
+  // Previews and refusals of the old text are forgotten: those users are planned again.
+  await clearNonTradeDeliveries(deps.db, row.id);
   await signalsRepo.updateSignal(
     deps.db,
     row.id,

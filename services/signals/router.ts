@@ -39,6 +39,12 @@ export function createSignalRouter(deps: { db: Db; trading: TradingService; log:
         const followUps = await deps.trading.handleFollowUp({ sourceId: r.signal.source_id, update: r.update, replyToMessageId: r.replyToMessageId, traceId: r.signal.trace_id });
         return { ...base, followUps };
       }
+      if (r.why === 'duplicate' && r.signal.kind === 'signal' && (r.signal.status === 'fanning-out' || r.signal.status === 'received')) {
+        // The same post again while its fan-out has not finished (a crash interrupted it, or it is
+        // still running here): resume it for the users not reached yet — idempotent per user.
+        const fanout = await deps.trading.resumeSignal(r.signal.id);
+        if (fanout) return { ...base, why: r.why, fanout };
+      }
       deps.log.debug({ signalId: r.signal.id, why: r.why }, 'message not routed');
       return { ...base, why: r.why };
     },

@@ -37,6 +37,24 @@ export interface TradingOptions {
   attachStops?: Partial<Record<ExchangeId, boolean>>;
   /** How long a pending/unknown order the exchange does not show is given before it is judged never placed (default 2 min). */
   pendingGraceMs?: number;
+  /** Accounts synced at once by trackOpen() (default 16). */
+  trackConcurrency?: number;
+  /**
+   * A fan-out interrupted by a crash is resumed (re-delivered post or start-up
+   * reconciliation) for the users not reached yet, only while the signal is
+   * younger than this (default 1 h); older, they get 'signal-too-old'. Each
+   * user's own maxSignalAgeSec applies as well.
+   */
+  resumeMaxAgeMs?: number;
+}
+
+/**
+ * The one gate before new entries and optional management (services/entry-gate.ts
+ * implements it). Absent: everything allowed.
+ */
+export interface EntryGatePort {
+  canOpenEntries(userId: number, ctx?: { sourceId?: number | null }): Promise<{ ok: true } | { ok: false; reason: string }>;
+  canManage(userId: number): Promise<boolean>;
 }
 
 export interface TradingDeps {
@@ -48,6 +66,29 @@ export interface TradingDeps {
   locks: KeyedLock;
   settings: SettingsService;
   options: Required<TradingOptions>;
+  entryGate: EntryGatePort | null;
+}
+
+/** canManage, failing closed to "leave the exchange alone" when the gate itself fails. */
+export async function canManage(deps: TradingDeps, userId: number): Promise<boolean> {
+  if (!deps.entryGate) return true;
+  try {
+    return await deps.entryGate.canManage(userId);
+  } catch (e) {
+    deps.log.warn({ userId, err: errInfo(e) }, 'entry gate (canManage) failed');
+    return false;
+  }
+}
+
+/** canOpenEntries; a failing gate refuses (no new exposure on doubt). */
+export async function canOpenEntries(deps: TradingDeps, userId: number, sourceId: number | null): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!deps.entryGate) return { ok: true };
+  try {
+    return await deps.entryGate.canOpenEntries(userId, { sourceId });
+  } catch (e) {
+    deps.log.warn({ userId, err: errInfo(e) }, 'entry gate (canOpenEntries) failed');
+    return { ok: false, reason: 'gate-unavailable' };
+  }
 }
 
 /** Tracking state kept with the plan (trades.plan JSON). */
@@ -72,6 +113,8 @@ export interface TradeRuntime {
 export interface TradeDoc {
   plan: TradePlan;
   rt: TradeRuntime;
+  /** Key of the trade's client order ids when not its signal or row (manual trades with a request id). */
+  orderKey?: string;
 }
 
 export function newRuntime(notifyFills: boolean): TradeRuntime {
@@ -81,7 +124,7 @@ export function newRuntime(notifyFills: boolean): TradeRuntime {
 export function readDoc(row: TradeRow): TradeDoc {
   const raw = JSON.parse(row.plan) as Partial<TradeDoc>;
   if (!raw.plan) throw new UserError(`trade ${row.id} has no plan`);
-  return { plan: raw.plan, rt: { ...newRuntime(true), ...raw.rt } };
+  return { plan: raw.plan, rt: { ...newRuntime(true), ...raw.rt }, ...(raw.orderKey ? { orderKey: raw.orderKey } : {}) };
 }
 
 export async function writeDoc(deps: TradingDeps, tradeId: number, doc: TradeDoc): Promise<void> {

@@ -8,15 +8,16 @@
  * A position that cannot be protected is closed at once (unless the user
  * explicitly allowed trading without a stop).
  */
-import { trades as tradesRepo } from '../../db/index.js';
-import type { AccountRow, TradeRow } from '../../db/database.js';
-import { getSymbolSettings, putSymbolSettings } from '../../db/repos/trading.js';
+import { accounts as accountsRepo, inTransaction, trades as tradesRepo } from '../../db/index.js';
+import type { AccountRow, OrderRow, TradeRow } from '../../db/database.js';
+import { findManualRequest, getSymbolSettings, linkManualRequest, putSymbolSettings } from '../../db/repos/trading.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
 import { AuthFailed, InsufficientFunds, InvalidOrderSize, MarketNotFound, PermissionDenied, entrySide, type Market, type OrderRequest } from '../../models/index.js';
 import type { RefusalReason } from '../notifications.js';
 import { summarize, type TradePlan } from './plan.js';
-import { attachesStops, clientOf, errInfo, errorCode, newRuntime, num, record, setTradeStatus, type TradeDoc, type TradingDeps } from './context.js';
-import { sendBatch, sendOne, type Leg } from './orders.js';
+import { applyOrder, attachesStops, clientOf, errInfo, errorCode, newRuntime, num, readDoc, record, setTradeStatus, type TradeDoc, type TradingDeps } from './context.js';
+import type { Refusal } from './limits.js';
+import { coidFor, sendBatch, sendOne, sendStored, storeLeg, type Leg, type SentLeg } from './orders.js';
 import { protectFilled } from './protect.js';
 
 export interface OpenInput {
@@ -30,6 +31,19 @@ export interface OpenInput {
   actor?: string;
   /** The market the plan was made for (saves a look-up). */
   market?: Market;
+  /**
+   * Manual trades: the caller's idempotency key (e.g. the confirmation message id).
+   * Reserved beforehand with reserveManualRequest; linked to the trade in the same
+   * transaction that inserts it; the trade's client order ids derive from it.
+   */
+  requestId?: string;
+}
+
+/** The manual request id was already used for a trade (a concurrent or repeated call). */
+class RequestTaken extends Error {
+  constructor() {
+    super('request already has a trade');
+  }
 }
 
 export type OpenOutcome =
@@ -79,34 +93,48 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
     const existing = await tradesRepo.findTradeBySignalUser(deps.db, input.signalId, input.userId);
     if (existing) return { status: 'duplicate', tradeId: existing.id };
   }
-  const doc: TradeDoc = { plan, rt: newRuntime(input.notifyFills) };
+  const doc: TradeDoc = { plan, rt: newRuntime(input.notifyFills), ...(input.requestId !== undefined ? { orderKey: `r${input.requestId}` } : {}) };
+  const values = {
+    user_id: input.userId,
+    account_id: account.id,
+    signal_id: input.signalId,
+    source_id: input.sourceId,
+    symbol: plan.symbol,
+    side: plan.side,
+    status: 'planned',
+    leverage: plan.leverage,
+    margin_mode: plan.marginMode,
+    entry_price: null,
+    quantity: '0',
+    stop_loss: plan.stopLoss === null ? null : String(plan.stopLoss),
+    take_profits: JSON.stringify(plan.takeProfits.map((t) => t.price)),
+    plan: JSON.stringify(doc),
+    realized_pnl: '0',
+    fees: '0',
+    close_reason: null,
+    trace_id: input.traceId,
+    opened_at: null,
+    closed_at: null,
+    created_at: now,
+    updated_at: now,
+  };
   let trade: TradeRow;
   try {
-    trade = await tradesRepo.insertTrade(deps.db, {
-      user_id: input.userId,
-      account_id: account.id,
-      signal_id: input.signalId,
-      source_id: input.sourceId,
-      symbol: plan.symbol,
-      side: plan.side,
-      status: 'planned',
-      leverage: plan.leverage,
-      margin_mode: plan.marginMode,
-      entry_price: null,
-      quantity: '0',
-      stop_loss: plan.stopLoss === null ? null : String(plan.stopLoss),
-      take_profits: JSON.stringify(plan.takeProfits.map((t) => t.price)),
-      plan: JSON.stringify(doc),
-      realized_pnl: '0',
-      fees: '0',
-      close_reason: null,
-      trace_id: input.traceId,
-      opened_at: null,
-      closed_at: null,
-      created_at: now,
-      updated_at: now,
-    });
+    if (input.requestId !== undefined) {
+      const requestId = input.requestId;
+      trade = await inTransaction(deps.db, async (tx) => {
+        const row = await tradesRepo.insertTrade(tx, values);
+        if (!(await linkManualRequest(tx, input.userId, requestId, row.id))) throw new RequestTaken();
+        return row;
+      });
+    } else {
+      trade = await tradesRepo.insertTrade(deps.db, values);
+    }
   } catch (e) {
+    if (e instanceof RequestTaken && input.requestId !== undefined) {
+      const taken = await findManualRequest(deps.db, input.userId, input.requestId);
+      if (taken?.trade_id != null) return { status: 'duplicate', tradeId: taken.trade_id };
+    }
     // The unique (signal, user) index: another path created it first.
     if (input.signalId !== null) {
       const existing = await tradesRepo.findTradeBySignalUser(deps.db, input.signalId, input.userId);
@@ -116,29 +144,35 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
   }
   await record(deps, { actor: input.actor, action: 'trade.planned', entity: 'trade', entityId: trade.id, after: summarize(plan), traceId: input.traceId });
 
-  const fail = async (reason: RefusalReason, e: unknown): Promise<OpenOutcome> => {
-    await setTradeStatus(deps, trade, 'failed', reason, { close_reason: reason, closed_at: deps.clock.now() });
-    await record(deps, { action: 'trade.failed', entity: 'trade', entityId: trade.id, after: { reason, error: errInfo(e) }, traceId: input.traceId });
-    deps.notifier.notify({ type: 'plan-refused', userId: input.userId, traceId: input.traceId, signalId: input.signalId, symbol: plan.symbol, reason, details: { code: errorCode(e) } });
-    return { status: 'failed', tradeId: trade.id, reason, code: errorCode(e) };
-  };
-
   let client: ExchangeClient;
   try {
     client = await clientOf(deps, account);
     await ensureLeverage(deps, client, account.id, plan);
   } catch (e) {
     deps.log.warn({ userId: input.userId, tradeId: trade.id, err: errInfo(e) }, 'leverage / client failed');
-    return fail(refusalOf(e), e);
+    return failTrade(deps, trade, refusalOf(e), e);
   }
 
   await setTradeStatus(deps, trade, 'opening', 'entries-sent');
   const attach = attachesStops(deps, account.exchange);
   const legs = entryLegs(plan, attach);
   const sent = legs.length === 1 ? [await sendOne(deps, client, trade, legs[0]!)] : await sendBatch(deps, client, trade, legs);
-  const live = sent.filter((s) => s.row.status !== 'rejected');
-  if (live.length === 0) return fail(refusalOf(sent[0]?.error), sent[0]?.error);
+  return afterEntries(deps, client, trade, doc, sent, { attach, market: input.market ?? null });
+}
 
+/** The trade could not be opened: mark it failed and tell the user. */
+async function failTrade(deps: TradingDeps, trade: TradeRow, reason: RefusalReason, e: unknown): Promise<OpenOutcome> {
+  await setTradeStatus(deps, trade, 'failed', reason, { close_reason: reason, closed_at: deps.clock.now() });
+  await record(deps, { action: 'trade.failed', entity: 'trade', entityId: trade.id, after: { reason, error: errInfo(e) }, traceId: trade.trace_id });
+  deps.notifier.notify({ type: 'plan-refused', userId: trade.user_id, traceId: trade.trace_id, signalId: trade.signal_id, symbol: trade.symbol, reason, details: { code: errorCode(e) } });
+  return { status: 'failed', tradeId: trade.id, reason, code: errorCode(e) };
+}
+
+/** After the entries went out: protect what filled (stop, ladder) or report them as working. */
+async function afterEntries(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, sent: SentLeg[], o: { attach: boolean; market: Market | null }): Promise<OpenOutcome> {
+  const plan = doc.plan;
+  const live = sent.filter((s) => s.row.status !== 'rejected');
+  if (live.length === 0) return failTrade(deps, trade, refusalOf(sent[0]?.error), sent[0]?.error);
   let filled = 0;
   let cost = 0;
   for (const s of sent) {
@@ -150,9 +184,62 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
     cost += f * (num(s.row.average_price) || plan.avgEntry);
   }
   if (filled <= 0) {
-    deps.notifier.notify({ type: 'entry-placed', userId: input.userId, traceId: input.traceId, tradeId: trade.id, symbol: plan.symbol, side: plan.side, plan: summarize(plan) });
+    deps.notifier.notify({ type: 'entry-placed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: plan.symbol, side: plan.side, plan: summarize(plan) });
     return { status: 'placed', tradeId: trade.id };
   }
-  const ok = await protectFilled(deps, client, trade, doc, { filled, avgPrice: cost / filled, stopAttached: attach && plan.stopLoss !== null, market: input.market ?? null });
+  const ok = await protectFilled(deps, client, trade, doc, { filled, avgPrice: cost / filled, stopAttached: o.attach && plan.stopLoss !== null, market: o.market });
   return ok ? { status: 'opened', tradeId: trade.id } : { status: 'failed', tradeId: trade.id, reason: 'exchange-error', code: 'stop-failed' };
+}
+
+const UNCONFIRMED = new Set(['pending', 'unknown']);
+
+/**
+ * Resumes a trade a crash interrupted before any of its entries reached the
+ * exchange (trade row stored; entry rows missing or still `pending`). Each
+ * stored entry is first looked up by its client order id: found = it was sent,
+ * and tracking takes it from there ('duplicate'). Only when none is on the
+ * exchange are the entries sent — by the same client order ids — after
+ * `mayEnter` (entry gate, signal age) agreed; otherwise the trade is cancelled.
+ */
+export async function resumeOpen(deps: TradingDeps, trade: TradeRow, mayEnter: () => Promise<Refusal | null>, market: Market | null): Promise<OpenOutcome | Refusal> {
+  if (trade.status !== 'planned' && trade.status !== 'opening') return { status: 'duplicate', tradeId: trade.id };
+  const rows = (await tradesRepo.listOrdersOfTrade(deps.db, trade.id)).filter((r) => r.role === 'entry');
+  if (rows.some((r) => !UNCONFIRMED.has(r.status))) return { status: 'duplicate', tradeId: trade.id };
+  const account = await accountsRepo.findAccount(deps.db, trade.account_id);
+  if (!account) return { status: 'duplicate', tradeId: trade.id };
+  const client = await clientOf(deps, account);
+  for (const r of rows) {
+    const ex = await client.fetchOrder(r.symbol, { clientOrderId: r.client_order_id });
+    if (ex) {
+      await applyOrder(deps, r, ex);
+      await record(deps, { action: 'reconcile.order-adopted', entity: 'trade', entityId: trade.id, after: { leg: r.leg, status: ex.status, resumed: true }, traceId: trade.trace_id });
+      return { status: 'duplicate', tradeId: trade.id };
+    }
+  }
+  const doc = readDoc(trade);
+  const refusal = await mayEnter();
+  if (refusal) {
+    for (const r of rows) await applyOrder(deps, r, null, { status: 'rejected', reason: 'not-sent' });
+    await setTradeStatus(deps, trade, 'cancelled', refusal.reason, { closed_at: deps.clock.now(), close_reason: refusal.reason });
+    await record(deps, { action: 'trade.cancelled', entity: 'trade', entityId: trade.id, after: { why: refusal.reason, details: refusal.details, resumed: true }, traceId: trade.trace_id });
+    return refusal;
+  }
+  try {
+    await ensureLeverage(deps, client, account.id, doc.plan);
+  } catch (e) {
+    return failTrade(deps, trade, refusalOf(e), e);
+  }
+  if (trade.status === 'planned') await setTradeStatus(deps, trade, 'opening', 'entries-sent');
+  const attach = attachesStops(deps, account.exchange);
+  const sent: SentLeg[] = [];
+  for (const leg of entryLegs(doc.plan, attach)) {
+    const row: OrderRow | undefined = rows.find((r) => r.client_order_id === coidFor(trade, leg.leg));
+    if (row) sent.push(await sendStored(deps, client, trade, row, { ...leg.request, clientOrderId: row.client_order_id }));
+    else {
+      const stored = await storeLeg(deps, trade, leg);
+      sent.push(stored.created ? await sendStored(deps, client, trade, stored.row, stored.request) : { row: stored.row, order: null, error: null, sent: false });
+    }
+  }
+  await record(deps, { action: 'trade.resumed', entity: 'trade', entityId: trade.id, after: { legs: sent.length }, traceId: trade.trace_id });
+  return afterEntries(deps, client, trade, doc, sent, { attach, market });
 }

@@ -6,14 +6,15 @@
  */
 import { accounts, signals as signalsRepo, sources, trades as tradesRepo } from '../../db/index.js';
 import type { AccountRow, SignalRow, SourceRow } from '../../db/database.js';
-import { listActiveTradesOfUser, listClosedSince } from '../../db/repos/trading.js';
+import { listActiveGridBotsFor } from '../../db/repos/grid.js';
+import { listActiveTradesOfUser, listClosedSince, listDeliveries, recordDelivery } from '../../db/repos/trading.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
 import { MarketNotFound, effectiveSettings, parseOverrides, parseSettings, type Market, type Settings, type SignalParse } from '../../models/index.js';
 import { settings as settingsRepo } from '../../db/index.js';
 import { userLockKey } from '../locks.js';
 import type { RefusalReason } from '../notifications.js';
-import { clientOf, errInfo, errorCode, num, readDoc, record, type TradingDeps } from './context.js';
-import { openTrade, refusalOf, type OpenOutcome } from './execute.js';
+import { canOpenEntries, clientOf, errInfo, errorCode, num, readDoc, record, type TradingDeps } from './context.js';
+import { openTrade, refusalOf, resumeOpen, type OpenOutcome } from './execute.js';
 import { checkEntryLimits, refuse, startOfUtcDay, type AccountState, type Refusal } from './limits.js';
 import { planTrade, summarize, type TradePlan } from './plan.js';
 
@@ -21,7 +22,9 @@ export type UserOutcome =
   | { userId: number; status: 'opened' | 'placed' | 'duplicate'; tradeId: number }
   | { userId: number; status: 'previewed' }
   | { userId: number; status: 'refused'; reason: RefusalReason; details: Record<string, unknown> }
-  | { userId: number; status: 'failed'; reason: RefusalReason; code: string; tradeId: number | null };
+  | { userId: number; status: 'failed'; reason: RefusalReason; code: string; tradeId: number | null }
+  /** Resumed fan-out: this user had an outcome before (recorded in signal_deliveries). */
+  | { userId: number; status: 'delivered-before'; outcome: string };
 
 export interface FanoutResult {
   signalId: number;
@@ -102,7 +105,7 @@ export async function accountState(deps: TradingDeps, userId: number): Promise<A
       } catch {
         margin = 0;
       }
-      return { symbol: t.symbol, margin };
+      return { symbol: t.symbol, margin, accountId: t.account_id };
     }),
     realizedPnlToday,
     lastStopAt,
@@ -145,7 +148,7 @@ export async function prepareForUser(
   const symbol = input.signal.symbol;
   const now = deps.clock.now();
   // Cheap limits first: no request is spent on a plan that cannot pass.
-  const early = checkEntryLimits(input.settings, state, { symbol, now, signalAt: input.signalAt });
+  const early = checkEntryLimits(input.settings, state, { symbol, now, signalAt: input.signalAt, accountId: account.id });
   if (early) return early;
   let client: ExchangeClient;
   let market: Market;
@@ -160,7 +163,9 @@ export async function prepareForUser(
     if (e instanceof MarketNotFound) return refuse('market-not-found', { symbol });
     return refuse(refusalOf(e), { code: errorCode(e) });
   }
-  const r = planTrade({ signal: input.signal, settings: input.settings, market, price, freeBalance: free, account: state, now, signalAt: input.signalAt });
+  // A grid on this account+symbol holds the one net position the exchange keeps per symbol.
+  if ((await listActiveGridBotsFor(deps.db, account.id, market.symbol)).length > 0) return refuse('same-symbol-open', { symbol: market.symbol, accountId: account.id, with: 'grid' });
+  const r = planTrade({ signal: input.signal, settings: input.settings, market, price, freeBalance: free, account: state, now, signalAt: input.signalAt, accountId: account.id });
   if (!r.ok) return r;
   return { ok: true, value: { account, client, settings: input.settings, plan: r.plan, market } };
 }
@@ -170,22 +175,79 @@ export async function settingsFor(deps: TradingDeps, userId: number, source: Sou
   return effectiveSettings(global, overridesOf(source?.default_settings), overridesOf(overridesJson));
 }
 
+/** The entry gate's refusal as a plan refusal ('entry-gate', details.gate = why). */
+export function gateRefusal(gate: { ok: false; reason: string }): Refusal {
+  return refuse('entry-gate', { gate: gate.reason });
+}
+
+export interface RunOptions {
+  /** Confirm-mode users pressed Execute (or a forwarded post): trade instead of preview. */
+  forceAuto?: boolean;
+  /** Resumed fan-out: refuse when the signal is older than this (ms since it was received). */
+  maxAgeMs?: number;
+}
+
 /** One user's part of a signal: plan, then trade (auto) or preview (confirm). */
-export async function runForUser(deps: TradingDeps, signal: SignalRow, parsed: SignalParse, source: SourceRow | null, sub: Subscriber, quotes: SharedQuotes, forceAuto = false): Promise<UserOutcome> {
+export async function runForUser(
+  deps: TradingDeps,
+  signal: SignalRow,
+  parsed: SignalParse,
+  source: SourceRow | null,
+  sub: Subscriber,
+  quotes: SharedQuotes,
+  forceAutoOrOptions: boolean | RunOptions = false,
+): Promise<UserOutcome> {
+  const opts: RunOptions = typeof forceAutoOrOptions === 'boolean' ? { forceAuto: forceAutoOrOptions } : forceAutoOrOptions;
+  const forceAuto = opts.forceAuto ?? false;
   const userId = sub.userId;
-  // The same signal again (re-delivery, a second Execute): the trade exists, nothing is planned or sent.
+  const refused = async (r: Refusal): Promise<UserOutcome> => {
+    await record(deps, { actor: `user:${userId}`, action: 'plan.refused', entity: 'signal', entityId: signal.id, after: { userId, reason: r.reason, details: r.details }, traceId: signal.trace_id });
+    deps.notifier.notify({
+      type: 'plan-refused',
+      userId,
+      traceId: signal.trace_id,
+      signalId: signal.id,
+      symbol: parsed.symbol,
+      reason: r.reason,
+      details: r.details,
+      ...(r.reason === 'entry-gate' ? { gate: String(r.details['gate']) } : {}),
+    });
+    return { userId, status: 'refused', reason: r.reason, details: r.details };
+  };
+  // Cheap checks that need no settings: the entry gate, the resume age cap.
+  const mayEnter = async (): Promise<Refusal | null> => {
+    const gate = await canOpenEntries(deps, userId, signal.source_id);
+    if (!gate.ok) return gateRefusal(gate);
+    if (opts.maxAgeMs !== undefined) {
+      const ageMs = deps.clock.now() - signal.received_at;
+      if (ageMs > opts.maxAgeMs) return refuse('signal-too-old', { ageSec: Math.round(ageMs / 1000), maxSignalAgeSec: Math.round(opts.maxAgeMs / 1000), resumed: true });
+    }
+    return null;
+  };
+  // The same signal again (re-delivery, a second Execute): the trade exists, nothing is planned or sent —
+  // unless a crash left it before any entry reached the exchange: then it is resumed by the same ids.
   const existing = await tradesRepo.findTradeBySignalUser(deps.db, signal.id, userId);
-  if (existing) return { userId, status: 'duplicate', tradeId: existing.id };
+  if (existing) {
+    if (existing.status !== 'planned' && existing.status !== 'opening') return { userId, status: 'duplicate', tradeId: existing.id };
+    const settings = await settingsFor(deps, userId, source, sub.overrides);
+    const r = await resumeOpen(
+      deps,
+      existing,
+      async () => (await mayEnter()) ?? checkEntryLimits({ ...settings, maxTrades: Number.MAX_SAFE_INTEGER, onePerSymbol: false }, { openTrades: [], realizedPnlToday: 0, lastStopAt: {} }, { symbol: parsed.symbol, now: deps.clock.now(), signalAt: signal.received_at }),
+      null,
+    );
+    if ('ok' in r) return refused(r);
+    if (r.status === 'failed') return { userId, status: 'failed', reason: r.reason, code: r.code, tradeId: r.tradeId };
+    return { userId, status: r.status, tradeId: r.tradeId };
+  }
+  const blocked = await mayEnter();
+  if (blocked) return refused(blocked);
   const settings = await settingsFor(deps, userId, source, sub.overrides);
   const prepared = await prepareForUser(deps, { userId, accountId: sub.accountId, settings, signal: parsed, signalAt: signal.received_at }, quotes);
-  if (!prepared.ok) {
-    await record(deps, { actor: `user:${userId}`, action: 'plan.refused', entity: 'signal', entityId: signal.id, after: { userId, reason: prepared.reason, details: prepared.details }, traceId: signal.trace_id });
-    deps.notifier.notify({ type: 'plan-refused', userId, traceId: signal.trace_id, signalId: signal.id, symbol: parsed.symbol, reason: prepared.reason, details: prepared.details });
-    return { userId, status: 'refused', reason: prepared.reason, details: prepared.details };
-  }
+  if (!prepared.ok) return refused(prepared);
   const { account, plan, market } = prepared.value;
   if (sub.mode === 'confirm' && !forceAuto) {
-    deps.notifier.notify({ type: 'signal-preview', userId, traceId: signal.trace_id, signalId: signal.id, sourceId: signal.source_id, plan: summarize(plan) });
+    deps.notifier.notify({ type: 'signal-preview', userId, traceId: signal.trace_id, signalId: signal.id, sourceId: signal.source_id, plan: summarize(plan, parsed) });
     return { userId, status: 'previewed' };
   }
   const out: OpenOutcome = await openTrade(deps, {
@@ -203,27 +265,70 @@ export async function runForUser(deps: TradingDeps, signal: SignalRow, parsed: S
   return { userId, status: out.status, tradeId: out.tradeId };
 }
 
-/** Fans a stored signal out to every active subscriber of its source. */
-export async function fanOut(deps: TradingDeps, signal: SignalRow, parsed: SignalParse): Promise<FanoutResult> {
+/** Stores a user's outcome of a signal (what a resumed fan-out skips). */
+export async function recordOutcome(deps: TradingDeps, signalId: number, o: UserOutcome): Promise<void> {
+  if (o.status === 'delivered-before') return;
+  try {
+    await recordDelivery(deps.db, {
+      signal_id: signalId,
+      user_id: o.userId,
+      outcome: o.status,
+      reason: 'reason' in o ? o.reason : null,
+      trade_id: 'tradeId' in o ? o.tradeId : null,
+      at: deps.clock.now(),
+    });
+  } catch (e) {
+    deps.log.error({ signalId, userId: o.userId, err: errInfo(e) }, 'fan-out: outcome not recorded');
+  }
+}
+
+export interface FanoutOptions {
+  /** A resumed fan-out (re-delivered post, start-up): the age cap for users not reached yet. */
+  resumeMaxAgeMs?: number;
+}
+
+/**
+ * Fans a stored signal out to every active subscriber of its source. Progress
+ * is durable: the signal is 'fanning-out' until every subscriber has an
+ * outcome (a trade, or a signal_deliveries row), then 'executed'. Running it
+ * again (after a crash) reaches only the users without an outcome.
+ */
+export async function fanOut(deps: TradingDeps, signal: SignalRow, parsed: SignalParse, options: FanoutOptions = {}): Promise<FanoutResult> {
   const source = (await sources.findSource(deps.db, signal.source_id)) ?? null;
-  if (source && source.paused) return { signalId: signal.id, users: 0, outcomes: [] };
+  if (source && source.paused) {
+    // Not fanned out, and not resumed later either (a paused source's posts are dropped).
+    if (signal.status !== 'source-paused') await signalsRepo.updateSignal(deps.db, signal.id, { status: 'source-paused' }, deps.clock.now());
+    return { signalId: signal.id, users: 0, outcomes: [] };
+  }
   const subs = await sources.listActiveSubscribers(deps.db, signal.source_id);
+  if (signal.status !== 'fanning-out') {
+    await signalsRepo.updateSignal(deps.db, signal.id, { status: 'fanning-out' }, deps.clock.now());
+    signal = { ...signal, status: 'fanning-out' };
+  }
+  const before = new Map((await listDeliveries(deps.db, signal.id)).map((d) => [d.user_id, d]));
   const quotes = new SharedQuotes();
   const started = deps.clock.now();
-  const settled = await runBounded(subs, deps.options.fanoutConcurrency, (s) =>
-    deps.locks.run(userLockKey(s.user_id), () =>
-      runForUser(deps, signal, parsed, source, { userId: s.user_id, mode: s.mode, accountId: s.account_id ?? s.default_account_id, overrides: s.overrides }, quotes),
-    ),
-  );
-  const outcomes: UserOutcome[] = settled.map((r, i) => {
-    const userId = subs[i]!.user_id;
-    if (r.status === 'fulfilled') return r.value;
-    deps.log.error({ userId, signalId: signal.id, traceId: signal.trace_id, err: errInfo(r.reason) }, 'fan-out: user failed');
-    deps.notifier.notify({ type: 'error', userId, traceId: signal.trace_id, code: errorCode(r.reason), signalId: signal.id, symbol: parsed.symbol });
-    return { userId, status: 'failed', reason: 'exchange-error', code: errorCode(r.reason), tradeId: null };
+  const runOpts: RunOptions = options.resumeMaxAgeMs !== undefined ? { maxAgeMs: options.resumeMaxAgeMs } : {};
+  const settled = await runBounded(subs, deps.options.fanoutConcurrency, async (s): Promise<UserOutcome> => {
+    const had = before.get(s.user_id);
+    if (had && had.trade_id === null) return { userId: s.user_id, status: 'delivered-before', outcome: had.outcome };
+    return deps.locks.run(userLockKey(s.user_id), async () => {
+      let out: UserOutcome;
+      try {
+        out = await runForUser(deps, signal, parsed, source, { userId: s.user_id, mode: s.mode, accountId: s.account_id ?? s.default_account_id, overrides: s.overrides }, quotes, runOpts);
+      } catch (e) {
+        deps.log.error({ userId: s.user_id, signalId: signal.id, traceId: signal.trace_id, err: errInfo(e) }, 'fan-out: user failed');
+        deps.notifier.notify({ type: 'error', userId: s.user_id, traceId: signal.trace_id, code: errorCode(e), signalId: signal.id, symbol: parsed.symbol });
+        out = { userId: s.user_id, status: 'failed', reason: 'exchange-error', code: errorCode(e), tradeId: null };
+      }
+      if (!had) await recordOutcome(deps, signal.id, out);
+      return out;
+    });
   });
-  const executed = outcomes.some((o) => o.status === 'opened' || o.status === 'placed');
-  if (executed && signal.status !== 'executed') await signalsRepo.updateSignal(deps.db, signal.id, { status: 'executed' }, deps.clock.now());
+  const outcomes: UserOutcome[] = settled.map((r, i) =>
+    r.status === 'fulfilled' ? r.value : { userId: subs[i]!.user_id, status: 'failed', reason: 'exchange-error', code: errorCode(r.reason), tradeId: null },
+  );
+  await signalsRepo.updateSignal(deps.db, signal.id, { status: 'executed' }, deps.clock.now());
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
   deps.log.info({ signalId: signal.id, traceId: signal.trace_id, users: subs.length, ms: deps.clock.now() - started, ...counts }, 'fan-out done');

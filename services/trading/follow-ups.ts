@@ -9,7 +9,7 @@ import { listOpenTradesOfSource } from '../../db/repos/trading.js';
 import type { UpdateParse } from '../../models/index.js';
 import { userLockKey } from '../locks.js';
 import { cancelEntries, closeTrade, moveStop, type ActionResult } from './actions.js';
-import { errInfo, record, type TradingDeps } from './context.js';
+import { canManage, errInfo, record, type TradingDeps } from './context.js';
 import { runBounded, settingsFor } from './fanout.js';
 
 export interface FollowUpInput {
@@ -20,7 +20,7 @@ export interface FollowUpInput {
   traceId: string;
 }
 
-export type FollowUpOutcome = { userId: number; tradeId: number; result: ActionResult | { ok: false; reason: 'not-following' | 'ignored' | 'failed'; tradeId: number } };
+export type FollowUpOutcome = { userId: number; tradeId: number; result: ActionResult | { ok: false; reason: 'not-following' | 'ignored' | 'failed' | 'not-managed'; tradeId: number } };
 
 /** Trades the update is about: those of the replied-to signal, else open trades from the source on the symbol. */
 export async function targetsOf(deps: TradingDeps, input: FollowUpInput): Promise<TradeRow[]> {
@@ -47,6 +47,11 @@ export async function applyFollowUp(deps: TradingDeps, input: FollowUpInput): Pr
       const sub = await sources.findSubscription(deps.db, t.user_id, input.sourceId);
       const settings = await settingsFor(deps, t.user_id, source, sub?.overrides ?? null);
       if (!settings.followUpdates) return { userId: t.user_id, tradeId: t.id, result: { ok: false, reason: 'not-following', tradeId: t.id } };
+      // Closing and cancelling entries only ever reduce exposure: always done. Moving the stop is
+      // management: only while the user's trades are managed (license or its grace).
+      if (update.action !== 'close' && update.action !== 'cancel' && !(await canManage(deps, t.user_id))) {
+        return { userId: t.user_id, tradeId: t.id, result: { ok: false, reason: 'not-managed', tradeId: t.id } };
+      }
       const fresh = (await tradesRepo.findTrade(deps.db, t.id)) ?? t;
       await record(deps, { action: `follow-up.${update.action}`, entity: 'trade', entityId: t.id, after: { ...update }, traceId: input.traceId });
       let result: ActionResult;

@@ -17,7 +17,7 @@ export const refuse = (reason: RefusalReason, details: Record<string, unknown> =
 /** What the limits need to know about a user's account. */
 export interface AccountState {
   /** Trades that hold or may hold a position (opening, open, closing). */
-  openTrades: { symbol: string; margin: number }[];
+  openTrades: { symbol: string; margin: number; accountId?: number }[];
   /** Realized PnL (after fees) of trades closed since the start of today (UTC). */
   realizedPnlToday: number;
   /** Epoch ms of the last stop-loss close per symbol. */
@@ -35,7 +35,7 @@ export function startOfUtcDay(now: number): number {
 export function checkEntryLimits(
   settings: Settings,
   account: AccountState,
-  input: { symbol: string; now: number; signalAt: number | null },
+  input: { symbol: string; now: number; signalAt: number | null; accountId?: number | null },
 ): Refusal | null {
   if (settings.maxSignalAgeSec > 0 && input.signalAt !== null) {
     const ageSec = (input.now - input.signalAt) / 1000;
@@ -46,6 +46,10 @@ export function checkEntryLimits(
   }
   if (settings.onePerSymbol && account.openTrades.some((t) => t.symbol === input.symbol)) {
     return refuse('one-per-symbol', { symbol: input.symbol });
+  }
+  // One net position per symbol per account (one-way mode): a second trade would merge into the first.
+  if (input.accountId != null && account.openTrades.some((t) => t.accountId === input.accountId && t.symbol === input.symbol)) {
+    return refuse('same-symbol-open', { symbol: input.symbol, accountId: input.accountId, with: 'trade' });
   }
   if (settings.dailyLossLimitUsdt > 0 && -account.realizedPnlToday >= settings.dailyLossLimitUsdt) {
     return refuse('daily-loss', { lossToday: round2(-account.realizedPnlToday), dailyLossLimitUsdt: settings.dailyLossLimitUsdt });

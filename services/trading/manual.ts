@@ -4,14 +4,15 @@
  * the stop, cancel unfilled entries. Ownership is checked here.
  */
 import { trades as tradesRepo, users } from '../../db/index.js';
+import { reserveManualRequest } from '../../db/repos/trading.js';
 import type { TradeRow } from '../../db/database.js';
 import { UserError, ValidationError, type PositionSide, type Settings, type SignalParse } from '../../models/index.js';
 import { newTraceId } from '../ids.js';
 import type { RefusalReason } from '../notifications.js';
 import { cancelEntries, closeTrade, moveStop, type ActionResult } from './actions.js';
-import { record, type TradingDeps } from './context.js';
+import { canOpenEntries, record, type TradingDeps } from './context.js';
 import { openTrade } from './execute.js';
-import { prepareForUser, SharedQuotes } from './fanout.js';
+import { gateRefusal, prepareForUser, SharedQuotes } from './fanout.js';
 
 export interface ManualOpen {
   userId: number;
@@ -27,6 +28,13 @@ export interface ManualOpen {
   leverage?: number;
   /** Margin in USDT (overrides the size settings for this trade). */
   marginUsdt?: number;
+  /**
+   * Idempotency key (e.g. the id of the confirmation message / draft): the same
+   * requestId never opens a second trade (the call returns the first one's id
+   * with status 'duplicate'); the trade's client order ids derive from it.
+   * At most 100 characters.
+   */
+  requestId?: string;
 }
 
 export type ManualOpenResult =
@@ -41,8 +49,19 @@ export async function ownTrade(deps: TradingDeps, userId: number, tradeId: numbe
 
 export async function openManual(deps: TradingDeps, input: ManualOpen): Promise<ManualOpenResult> {
   if (input.entryType === 'limit' && !(input.price !== undefined && input.price > 0)) throw new ValidationError('a limit entry needs a positive price');
+  if (input.requestId !== undefined && (input.requestId.length === 0 || input.requestId.length > 100)) throw new ValidationError('requestId must be 1 to 100 characters');
   const user = await users.findUserById(deps.db, input.userId);
   if (!user) throw new UserError(`user ${input.userId} not found`);
+  if (input.requestId !== undefined) {
+    const { row } = await reserveManualRequest(deps.db, input.userId, input.requestId, deps.clock.now());
+    if (row.trade_id !== null) return { ok: true, tradeId: row.trade_id, status: 'duplicate' };
+  }
+  const gate = await canOpenEntries(deps, input.userId, null);
+  if (!gate.ok) {
+    const r = gateRefusal(gate);
+    await record(deps, { actor: `user:${input.userId}`, action: 'plan.refused', entity: 'trade', entityId: null, after: { manual: true, reason: r.reason, details: r.details }, traceId: null });
+    return { ok: false, reason: r.reason, details: r.details };
+  }
   const signal: SignalParse = {
     kind: 'signal',
     symbol: input.symbol,
@@ -68,7 +87,18 @@ export async function openManual(deps: TradingDeps, input: ManualOpen): Promise<
     return { ok: false, reason: prepared.reason, details: prepared.details };
   }
   const { account, plan, market } = prepared.value;
-  const out = await openTrade(deps, { userId: input.userId, account, plan, market, signalId: null, sourceId: null, traceId, notifyFills: settings.notifyFills, actor: `user:${input.userId}` });
+  const out = await openTrade(deps, {
+    userId: input.userId,
+    account,
+    plan,
+    market,
+    signalId: null,
+    sourceId: null,
+    traceId,
+    notifyFills: settings.notifyFills,
+    actor: `user:${input.userId}`,
+    ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+  });
   if (out.status === 'failed') return { ok: false, reason: out.reason, details: { code: out.code }, tradeId: out.tradeId };
   return { ok: true, tradeId: out.tradeId, status: out.status };
 }

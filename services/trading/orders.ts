@@ -25,8 +25,38 @@ export interface SentLeg {
   sent: boolean;
 }
 
-export function coidFor(trade: Pick<TradeRow, 'id' | 'signal_id' | 'user_id'>, leg: string): string {
-  return clientOrderId(tradeKey({ signalId: trade.signal_id, id: trade.id }), trade.user_id, leg);
+/** The order family key stored with a manual trade opened under a request id ("r<requestId>"). */
+function storedOrderKey(plan: string | undefined): string | null {
+  if (!plan || !plan.includes('"orderKey"')) return null;
+  try {
+    const k = (JSON.parse(plan) as { orderKey?: unknown }).orderKey;
+    return typeof k === 'string' && k.length > 0 ? k : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Deterministic id of one leg of a trade: keyed by its signal, else by the
+ * manual request id it was opened under, else by the trade row.
+ */
+export function coidFor(trade: Pick<TradeRow, 'id' | 'signal_id' | 'user_id'> & { plan?: string }, leg: string): string {
+  const key = trade.signal_id !== null ? tradeKey({ signalId: trade.signal_id, id: trade.id }) : (storedOrderKey(trade.plan) ?? tradeKey({ signalId: null, id: trade.id }));
+  return clientOrderId(key, trade.user_id, leg);
+}
+
+/** Sends an order row that was stored but never confirmed sent (a crash in between), by its own client order id. */
+export async function sendStored(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, row: OrderRow, request: OrderRequest): Promise<SentLeg> {
+  let order: Order | null = null;
+  let error: unknown = null;
+  try {
+    order = await client.placeOrder({ ...request, clientOrderId: row.client_order_id });
+  } catch (e) {
+    error = e;
+  }
+  const next = await settle(deps, trade, row, order, error);
+  if (order) await record(deps, { action: 'order.placed', entity: 'order', entityId: row.id, after: { tradeId: trade.id, leg: row.leg, resumed: true, status: order.status, filled: order.filled }, traceId: trade.trace_id });
+  return { row: next, order, error, sent: true };
 }
 
 export async function storeLeg(deps: TradingDeps, trade: TradeRow, leg: Leg): Promise<{ row: OrderRow; created: boolean; request: OrderRequest }> {

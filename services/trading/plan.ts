@@ -57,6 +57,8 @@ export interface PlanInput {
   now: number;
   /** When the signal was posted; null = no age limit (manual trades). */
   signalAt: number | null;
+  /** The account the trade would go to (one trade per account+symbol). */
+  accountId?: number | null;
 }
 
 /** Normalised weights (positive, summing to 1) for n legs; even when `weights` is null or unusable. */
@@ -149,7 +151,7 @@ function minSizeRefusal(e: unknown): Refusal {
 export function planTrade(input: PlanInput): PlanResult {
   const { signal, settings, market, price } = input;
   const warnings: string[] = [];
-  const limit = checkEntryLimits(settings, input.account, { symbol: market.symbol, now: input.now, signalAt: input.signalAt });
+  const limit = checkEntryLimits(settings, input.account, { symbol: market.symbol, now: input.now, signalAt: input.signalAt, accountId: input.accountId ?? null });
   if (limit) return limit;
   if (!(price > 0)) return refuse('exchange-error', { message: 'no price for the market' });
 
@@ -194,7 +196,11 @@ export function planTrade(input: PlanInput): PlanResult {
       const n = normalizeOrder(market, { quantity: qtyRaw, refPrice: price });
       entries = [{ price: null, quantity: n.quantity }];
     } else {
-      const qtys = splitQuantity(roundQty(market, qtyRaw), shares, market);
+      // A leg must meet the minimum quantity AND the minimum order value at its price; smaller legs merge.
+      const lowest = Math.min(...(legPrices as number[]));
+      const step = market.stepSize > 0 ? market.stepSize : 1e-8;
+      const minByValue = market.minNotional > 0 && lowest > 0 ? Math.ceil(market.minNotional / lowest / step - 1e-9) * step : 0;
+      const qtys = splitQuantity(roundQty(market, qtyRaw), shares, { stepSize: market.stepSize, minQty: Math.max(market.minQty, minByValue) });
       entries = [];
       let merged = false;
       for (let i = 0; i < qtys.length; i++) {
@@ -249,7 +255,8 @@ export function planTrade(input: PlanInput): PlanResult {
   };
 }
 
-export function summarize(plan: TradePlan): PlanSummary {
+/** The plan as shown to the user; `signal` adds the signal's own entry prices (a zone's both ends). */
+export function summarize(plan: TradePlan, signal?: Pick<SignalParse, 'entries'> | null): PlanSummary {
   return {
     symbol: plan.symbol,
     side: plan.side,
@@ -261,6 +268,8 @@ export function summarize(plan: TradePlan): PlanSummary {
     margin: plan.margin,
     stopLoss: plan.stopLoss,
     takeProfits: plan.takeProfits.map((t) => ({ ...t })),
+    signalEntries: signal ? [...signal.entries] : plan.entries.flatMap((e) => (e.price === null ? [] : [e.price])),
+    warnings: [...plan.warnings],
   };
 }
 

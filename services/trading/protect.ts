@@ -130,19 +130,28 @@ export async function protectFilled(
   doc.rt.notifiedFilled = fill.filled;
   await writeDoc(deps, trade.id, doc);
   await record(deps, { action: 'trade.opened', entity: 'trade', entityId: trade.id, after: { entryPrice: fill.avgPrice, quantity: fill.filled, stopLoss: plan.stopLoss }, traceId: trade.trace_id });
-  deps.notifier.notify({
-    type: 'trade-opened',
-    userId: trade.user_id,
-    traceId: trade.trace_id,
-    tradeId: trade.id,
-    symbol: trade.symbol,
-    side: trade.side as PositionSide,
-    entryPrice: clean(fill.avgPrice),
-    quantity: fill.filled,
-    leverage: plan.leverage,
-    stopLoss: trade.stop_loss === null ? null : Number(trade.stop_loss),
-    takeProfits: plan.takeProfits.map((t) => t.price),
-  });
+  const stopLoss = trade.stop_loss === null ? null : Number(trade.stop_loss);
+  const side = trade.side as PositionSide;
+  // The first fill of a multi-entry plan is not the whole trade: say how much of the plan filled.
+  const partial = plan.entries.length > 1 && fill.filled < plan.quantity * (1 - 1e-9);
+  if (partial) {
+    deps.notifier.notify({ type: 'entry-filled', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, filled: fill.filled, planned: plan.quantity, averagePrice: clean(fill.avgPrice), first: true, stopLoss });
+  } else {
+    deps.notifier.notify({
+      type: 'trade-opened',
+      userId: trade.user_id,
+      traceId: trade.trace_id,
+      tradeId: trade.id,
+      symbol: trade.symbol,
+      side,
+      entryPrice: clean(fill.avgPrice),
+      quantity: fill.filled,
+      plannedQuantity: plan.quantity,
+      leverage: plan.leverage,
+      stopLoss,
+      takeProfits: plan.takeProfits.map((t) => t.price),
+    });
+  }
   return true;
 }
 

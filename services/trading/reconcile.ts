@@ -19,6 +19,8 @@ export interface ReconcileReport {
   discrepancies: (Discrepancy & { userId: number })[];
   untracked: { userId: number; accountId: number; symbol: string; side: PositionSide; quantity: number }[];
   errors: { accountId: number; tradeId: number | null; code: string }[];
+  /** Signals whose interrupted fan-out was resumed first (trading service). */
+  resumedSignals?: number[];
 }
 
 export async function reconcileAccount(deps: TradingDeps, accountId: number, report: ReconcileReport, startup: boolean): Promise<void> {

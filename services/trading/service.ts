@@ -11,12 +11,14 @@ import type { Logger } from '../logger.js';
 import type { Notifier } from '../notifications.js';
 import { createSettingsService, type SettingsService } from '../settings.js';
 import type { ActionResult } from './actions.js';
-import { record, type ExchangeProvider, type TradingDeps, type TradingOptions } from './context.js';
+import { listUnfinishedSignals } from '../../db/repos/trading.js';
+import { record, type EntryGatePort, type ExchangeProvider, type TradingDeps, type TradingOptions } from './context.js';
 import { fanOut, runForUser, SharedQuotes, type FanoutResult, type UserOutcome } from './fanout.js';
 import { applyFollowUp, type FollowUpInput, type FollowUpOutcome } from './follow-ups.js';
 import { cancelManual, closeManual, moveStopManual, openManual, type ManualOpen, type ManualOpenResult } from './manual.js';
 import { reconcileAll, type ReconcileReport } from './reconcile.js';
 import { syncTrade, type SyncResult } from './track.js';
+import { trackOpen, type TrackFilter, type TrackReport } from './tracking.js';
 
 export interface TradingServiceDeps {
   db: Db;
@@ -27,11 +29,26 @@ export interface TradingServiceDeps {
   locks?: KeyedLock;
   settings?: SettingsService;
   options?: TradingOptions;
+  /**
+   * The entry gate (services/entry-gate.ts createEntryGate): canOpenEntries before
+   * every new entry (fan-out, Execute, forwarded posts, manual trades), canManage
+   * before optional management (breakeven, trailing, ladder resizing, stop-moving
+   * follow-ups). Absent: everything allowed.
+   */
+  entryGate?: EntryGatePort;
 }
 
 export interface TradingService {
-  /** Fans a stored signal out to its source's subscribers (idempotent per user). */
+  /**
+   * Fans a stored signal out to its source's subscribers (idempotent per user).
+   * A signal left 'fanning-out' by a crash is resumed for the users not reached
+   * yet (within resumeMaxAgeMs).
+   */
   handleSignal(signalId: number): Promise<FanoutResult>;
+  /** Resumes the signal's fan-out if it did not finish (re-delivered post); null when it had. */
+  resumeSignal(signalId: number): Promise<FanoutResult | null>;
+  /** Resumes every unfinished fan-out not running in this process (start-up). */
+  resumeUnfinished(): Promise<FanoutResult[]>;
   /** A confirm-mode user pressed Execute: plan again (age and limits still apply) and trade. */
   executeConfirmed(signalId: number, userId: number): Promise<UserOutcome>;
   /** A confirm-mode user pressed Skip. */
@@ -43,7 +60,13 @@ export interface TradingService {
   cancelTrade(userId: number, tradeId: number): Promise<ActionResult>;
   /** Reads the exchange's state of one trade and advances it (under the user's lock). */
   syncTrade(tradeId: number): Promise<SyncResult>;
+  /** Start-up (and periodic) reconciliation; at start-up, unfinished fan-outs are resumed first. */
   reconcile(options?: { startup?: boolean }): Promise<ReconcileReport>;
+  /**
+   * One pass of the live tracking loop: per account one fetchOpenOrders + one
+   * fetchPositions, then every open trade of the account advanced from them.
+   */
+  trackOpen(filter?: TrackFilter): Promise<TrackReport>;
   readonly deps: TradingDeps;
 }
 
@@ -67,7 +90,10 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
       fanoutConcurrency: input.options?.fanoutConcurrency ?? 256,
       attachStops: input.options?.attachStops ?? {},
       pendingGraceMs: input.options?.pendingGraceMs ?? 120_000,
+      trackConcurrency: input.options?.trackConcurrency ?? 16,
+      resumeMaxAgeMs: input.options?.resumeMaxAgeMs ?? 3_600_000,
     },
+    entryGate: input.entryGate ?? null,
   };
   const inflight = new Map<number, Promise<FanoutResult>>();
 
@@ -85,19 +111,46 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
 
   const locked = <T>(userId: number, fn: () => Promise<T>): Promise<T> => deps.locks.run(userLockKey(userId), fn);
 
+  function handleSignal(signalId: number): Promise<FanoutResult> {
+    // The same signal arriving again while its fan-out runs joins that fan-out.
+    const running = inflight.get(signalId);
+    if (running) return running;
+    const p = (async () => {
+      const row = await signalRow(signalId);
+      // 'fanning-out' and not running here: a fan-out a crash interrupted.
+      const resumed = row.status === 'fanning-out';
+      if (resumed) deps.log.warn({ signalId, traceId: row.trace_id }, 'resuming an interrupted fan-out');
+      return fanOut(deps, row, parsedSignal(row), resumed ? { resumeMaxAgeMs: deps.options.resumeMaxAgeMs } : {});
+    })().finally(() => inflight.delete(signalId));
+    inflight.set(signalId, p);
+    return p;
+  }
+
+  async function resumeUnfinished(): Promise<FanoutResult[]> {
+    const rows = await listUnfinishedSignals(deps.db, deps.clock.now() - deps.options.resumeMaxAgeMs);
+    const out: FanoutResult[] = [];
+    for (const row of rows) {
+      if (inflight.has(row.id)) continue;
+      try {
+        out.push(await handleSignal(row.id));
+      } catch (e) {
+        deps.log.error({ signalId: row.id, err: e instanceof Error ? { name: e.name, message: e.message } : String(e) }, 'resuming a fan-out failed');
+      }
+    }
+    return out;
+  }
+
   return {
     deps,
-    handleSignal(signalId) {
-      // The same signal arriving again while its fan-out runs joins that fan-out.
+    handleSignal,
+    async resumeSignal(signalId) {
       const running = inflight.get(signalId);
       if (running) return running;
-      const p = (async () => {
-        const row = await signalRow(signalId);
-        return fanOut(deps, row, parsedSignal(row));
-      })().finally(() => inflight.delete(signalId));
-      inflight.set(signalId, p);
-      return p;
+      const row = await signalsRepo.findSignal(deps.db, signalId);
+      if (!row || row.kind !== 'signal' || (row.status !== 'fanning-out' && row.status !== 'received')) return null;
+      return handleSignal(signalId);
     },
+    resumeUnfinished,
     async executeConfirmed(signalId, userId) {
       const row = await signalRow(signalId);
       const parsed = parsedSignal(row);
@@ -106,7 +159,7 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
       const user = await users.findUserById(deps.db, userId);
       const source = (await sources.findSource(deps.db, row.source_id)) ?? null;
       return locked(userId, () =>
-        runForUser(deps, row, parsed, source, { userId, mode: sub.mode, accountId: sub.account_id ?? user?.default_account_id ?? null, overrides: sub.overrides }, new SharedQuotes(), true),
+        runForUser(deps, row, parsed, source, { userId, mode: sub.mode, accountId: sub.account_id ?? user?.default_account_id ?? null, overrides: sub.overrides }, new SharedQuotes(), { forceAuto: true }),
       );
     },
     async skip(signalId, userId) {
@@ -121,6 +174,13 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
     async syncTrade(tradeId) {
       return locked(await tradeOwner(tradeId), () => syncTrade(deps, tradeId));
     },
-    reconcile: (options) => reconcileAll(deps, options),
+    async reconcile(options) {
+      // Before any trade is synced: a resumed fan-out sends the entries a crash left stored but unsent
+      // (a sync would judge them never placed once the pending grace is over).
+      const resumed = await resumeUnfinished();
+      const report = await reconcileAll(deps, options);
+      return { ...report, resumedSignals: resumed.map((r) => r.signalId) };
+    },
+    trackOpen: (filter) => trackOpen(deps, filter),
   };
 }

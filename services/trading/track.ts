@@ -11,7 +11,7 @@ import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
 import { clean, isTerminalTrade, roundPrice, type Order, type Position, type PositionSide, type TradeStatus } from '../../models/index.js';
 import type { CloseReason } from '../notifications.js';
-import { attachesStops, applyOrder, clientOf, errInfo, num, readDoc, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
+import { attachesStops, applyOrder, canManage, clientOf, errInfo, num, readDoc, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
 import { cancelRow } from './orders.js';
 import { emergencyClose, finalizeTrade, placeLadder, protectFilled, setStop } from './protect.js';
 
@@ -106,7 +106,27 @@ async function whyGone(deps: TradingDeps, client: ExchangeClient, trade: TradeRo
   return { reason: 'position-gone', hint: last };
 }
 
-export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<SyncResult> {
+/**
+ * What the exchange said about one account in one read: its open orders and
+ * positions (for every symbol the account's trades are in). The tracking loop
+ * reads it once per account per tick and advances every trade from it.
+ */
+export interface AccountSnapshot {
+  openOrders: Order[];
+  positions: Position[];
+  /** Symbols the snapshot covers (a trade in another symbol reads its own). */
+  symbols: ReadonlySet<string> | null;
+}
+
+/** Reads an account's snapshot with two requests (one symbol: scoped to it; several: the whole account). */
+export async function readSnapshot(client: ExchangeClient, symbols: string[]): Promise<AccountSnapshot> {
+  const unique = [...new Set(symbols)];
+  const one = unique.length === 1 ? unique[0]! : undefined;
+  const [openOrders, positions] = await Promise.all([client.fetchOpenOrders(one), client.fetchPositions(one ? [one] : undefined)]);
+  return { openOrders, positions, symbols: one ? new Set([one]) : null };
+}
+
+export async function syncTrade(deps: TradingDeps, tradeId: number, snapshot?: AccountSnapshot): Promise<SyncResult> {
   const out: Discrepancy[] = [];
   const trade = await tradesRepo.findTrade(deps.db, tradeId);
   if (!trade) return { tradeId, status: 'missing', discrepancies: out };
@@ -116,7 +136,13 @@ export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<Syn
   const client = await clientOf(deps, account);
   const doc = readDoc(trade);
   const side = trade.side as PositionSide;
-  const [openOnExchange, positions] = await Promise.all([client.fetchOpenOrders(trade.symbol), client.fetchPositions([trade.symbol])]);
+  const covered = snapshot && (snapshot.symbols === null || snapshot.symbols.has(trade.symbol));
+  const [openOnExchange, positions] = covered
+    ? [snapshot.openOrders.filter((o) => o.symbol === trade.symbol), snapshot.positions]
+    : await Promise.all([client.fetchOpenOrders(trade.symbol), client.fetchPositions([trade.symbol])]);
+  // Optional management (breakeven, trailing, ladder resizing) needs the gate's yes; protection does not.
+  let managed: boolean | null = null;
+  const mayManage = async (): Promise<boolean> => (managed ??= await canManage(deps, trade.user_id));
   const position: Position | null = positions.find((p) => p.symbol === trade.symbol && p.side === side && p.quantity > 0) ?? null;
   if (position?.liquidationPrice != null) doc.rt.liquidationPrice = position.liquidationPrice;
   const rows = await refreshOrders(deps, client, trade, openOnExchange, out);
@@ -175,7 +201,7 @@ export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<Syn
     trade.quantity = String(entries.filled);
     trade.entry_price = String(entries.avg);
     if (doc.rt.notifyFills) {
-      deps.notifier.notify({ type: 'entry-filled', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, filled: entries.filled, planned: doc.plan.quantity, averagePrice: entries.avg });
+      deps.notifier.notify({ type: 'entry-filled', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, filled: entries.filled, planned: doc.plan.quantity, averagePrice: entries.avg, first: false });
     }
     doc.rt.notifiedFilled = entries.filled;
   }
@@ -192,7 +218,7 @@ export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<Syn
     }
   }
   const k = doc.plan.breakevenAfterTp;
-  if (k > 0 && !doc.rt.breakevenDone && doc.rt.tpHit.some((i) => i >= k - 1) && entries.avg > 0) {
+  if (k > 0 && !doc.rt.breakevenDone && doc.rt.tpHit.some((i) => i >= k - 1) && entries.avg > 0 && (await mayManage())) {
     const market = await client.market(trade.symbol);
     const be = roundPrice(market, entries.avg);
     const e = await setStop(deps, client, trade, doc, be, 'breakeven');
@@ -216,7 +242,7 @@ export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<Syn
   // Ladder sized to the position: after a partial entry fill, or when its orders are gone.
   const openTps = rows.filter((r) => r.role === 'take-profit' && OPEN.has(r.status));
   const entryGrew = entries.filled > doc.rt.ladderFor + 1e-12;
-  if (entryGrew && doc.plan.takeProfits.length > 0) {
+  if (entryGrew && doc.plan.takeProfits.length > 0 && (await mayManage())) {
     for (const r of openTps) await cancelRow(deps, client, trade, r, 'resize');
     await placeLadder(deps, client, trade, doc, position.quantity, null);
   }
@@ -236,7 +262,7 @@ export async function syncTrade(deps: TradingDeps, tradeId: number): Promise<Syn
       const candidate = roundPrice(market, side === 'long' ? best * (1 - doc.plan.trailingPct / 100) : best * (1 + doc.plan.trailingPct / 100));
       const current = trade.stop_loss === null ? null : Number(trade.stop_loss);
       const tighter = current === null || (side === 'long' ? candidate > current : candidate < current);
-      if (tighter && (side === 'long' ? candidate < mark : candidate > mark)) {
+      if (tighter && (side === 'long' ? candidate < mark : candidate > mark) && (await mayManage())) {
         const e = await setStop(deps, client, trade, doc, candidate, 'trailing');
         if (e === null) deps.notifier.notify({ type: 'sl-moved', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, stopLoss: candidate, why: 'trailing' });
       }

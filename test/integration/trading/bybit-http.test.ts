@@ -2,7 +2,8 @@
  * One signal through the REAL Bybit adapter (ccxt) with intercepted HTTP,
  * behind the registry / unified client: with leverage known, a market entry
  * with its stop-loss attached and a 3-target ladder are exactly two signed
- * trading requests — /v5/order/create and /v5/order/create-batch.
+ * trading requests — /v5/order/create and /v5/order/create-batch. A quiet
+ * tick of the tracking loop then costs exactly two reads for the account.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts as accountsRepo, settings as settingsRepo, signals, sources, trades as tradesRepo, users, type Db } from '../../../db/index.js';
@@ -80,5 +81,35 @@ describe('signal to Bybit over intercepted HTTP', () => {
     expect(trade).toMatchObject({ status: 'open', quantity: '0.01' });
     const rows = await tradesRepo.listOrdersOfTrade(db, trade.id);
     expect(rows.map((r) => r.client_order_id)).toEqual([entry.orderLinkId, ...ladder.map((o) => o.orderLinkId)]);
+
+    // The tracking loop: the exchange shows the position (stop attached) and the three targets resting.
+    const resting = ladder.map((o, i) => ({
+      ...fixture('bybit/order-realtime-open.json').result.list[0],
+      orderId: `tp-${i}`,
+      orderLinkId: o.orderLinkId,
+      price: o.price,
+      qty: o.qty,
+      leavesQty: o.qty,
+    }));
+    const filledEntry = { ...fixture('bybit/order-realtime-filled.json').result.list[0], orderLinkId: entry.orderLinkId };
+    const listOf = (list: unknown[]) => ({ body: { retCode: 0, retMsg: 'OK', result: { list, nextPageCursor: '', category: 'linear' }, retExtInfo: {}, time: 1735689601000 } });
+    http
+      .route({ method: 'GET', path: '/v5/order/realtime', when: (r) => !r.query.orderId && !r.query.orderLinkId, reply: listOf(resting) })
+      .route({ method: 'GET', path: '/v5/order/realtime', when: (r) => r.query.orderId === filledEntry.orderId || r.query.orderLinkId === entry.orderLinkId, reply: listOf([filledEntry]) })
+      .route({ method: 'GET', path: '/v5/position/list', reply: { body: fixture('bybit/position-list.json') } });
+    const reads = async () => {
+      const before = http.requests.length;
+      const report = await trading.trackOpen();
+      expect(report).toMatchObject({ accounts: 1, trades: 1, errors: [], discrepancies: [] });
+      return http.requests.slice(before).map((r) => `${r.method} ${r.path}${r.query.orderId || r.query.orderLinkId ? ' (one order)' : ''}`).sort();
+    };
+    // First tick: the snapshot, plus the market entry (acknowledged with an id only) confirmed filled once.
+    expect(await reads()).toEqual(['GET /v5/order/realtime', 'GET /v5/order/realtime (one order)', 'GET /v5/position/list']);
+    expect((await tradesRepo.listOrdersOfTrade(db, trade.id)).find((r) => r.leg === 'entry-0')).toMatchObject({ status: 'filled', filled: '0.01', exchange_order_id: filledEntry.orderId });
+    // Every quiet tick after: exactly two reads for the account.
+    expect(await reads()).toEqual(['GET /v5/order/realtime', 'GET /v5/position/list']);
+    expect(await reads()).toEqual(['GET /v5/order/realtime', 'GET /v5/position/list']);
+    expect(http.unmatched).toEqual([]);
+    expect((await tradesRepo.findTrade(db, trade.id))!).toMatchObject({ status: 'open', stop_loss: '95000' });
   });
 });

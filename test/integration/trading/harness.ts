@@ -9,6 +9,7 @@ import { putSymbolSettings } from '../../../db/repos/trading.js';
 import { createExchangeRegistry, type ExchangeAdapter, type ExchangeRegistry } from '../../../exchanges/index.js';
 import { createPaperAdapter, ManualPriceFeed, type PaperAdapter } from '../../../exchanges/paper/index.js';
 import { AuthFailed, DEFAULT_SETTINGS, type ParseResult, type Settings, type SignalParse, type UpdateParse } from '../../../models/index.js';
+import { createEntryGate, type EntryGate } from '../../../services/entry-gate.js';
 import { silentLogger } from '../../../services/logger.js';
 import { createMemoryNotifier } from '../../../services/notifications.js';
 import { createSignalRouter, type SignalRouter } from '../../../services/signals/router.js';
@@ -31,6 +32,10 @@ export interface HarnessOptions {
   options?: TradingOptions;
   /** Wrap an account's adapter (fault injection). */
   wrap?: (accountId: string, adapter: PaperAdapter) => ExchangeAdapter;
+  /** Use the real entry gate (services/entry-gate.ts) on the harness clock. */
+  gate?: { licenseRequired?: boolean };
+  /** The unified client's backstop timeout per adapter call. */
+  clientTimeoutMs?: number;
 }
 
 export function signal(overrides: Partial<SignalParse> = {}): SignalParse {
@@ -74,6 +79,13 @@ export interface Harness {
   sourceId: number;
   texts: Map<string, ParseResult>;
   revoked: Set<string>;
+  /** The real entry gate when `gate` was given. */
+  gate: EntryGate | null;
+  /**
+   * A process restart: a new registry, trading service and router on the same
+   * database and the same Paper exchange state (the adapters live on).
+   */
+  restart(o?: Pick<HarnessOptions, 'wrap' | 'options'>): void;
   addUser(o?: { settings?: Partial<Settings>; mode?: 'auto' | 'confirm'; overrides?: Partial<Settings>; balance?: number; leverageKnown?: number }): Promise<TestUser>;
   post(messageId: string, parsed: ParseResult, extra?: { replyTo?: string; edited?: boolean; postedAt?: number }): ReturnType<SignalRouter['handleMessage']>;
   paper(accountId: number): PaperAdapter;
@@ -89,35 +101,52 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const papers = new Map<string, PaperAdapter>();
   const balances = new Map<string, number>();
   const revoked = new Set<string>();
-  const registry = createExchangeRegistry({
-    factories: {
-      paper: (ref) => {
-        const paper = createPaperAdapter({ accountId: ref.accountId, feed, startingBalance: balances.get(ref.accountId) ?? 10_000, now: clock.now, saveDebounceMs: 0 });
-        papers.set(ref.accountId, paper);
-        if (revoked.has(ref.accountId)) {
-          return new Proxy(paper, {
-            get(target, prop, receiver) {
-              const v = Reflect.get(target, prop, receiver);
-              if (typeof v !== 'function' || !ADAPTER_CALLS.has(String(prop))) return v;
-              return () => Promise.reject(new AuthFailed('API key revoked', { exchange: 'paper', operation: String(prop) }));
-            },
-          }) as ExchangeAdapter;
-        }
-        return options.wrap ? options.wrap(ref.accountId, paper) : paper;
+  const makeRegistry = (wrap: HarnessOptions['wrap'], reuse: boolean): ExchangeRegistry =>
+    createExchangeRegistry({
+      factories: {
+        paper: (ref) => {
+          let paper = reuse ? papers.get(ref.accountId) : undefined;
+          if (!paper) {
+            paper = createPaperAdapter({ accountId: ref.accountId, feed, startingBalance: balances.get(ref.accountId) ?? 10_000, now: clock.now, saveDebounceMs: 0 });
+            papers.set(ref.accountId, paper);
+          }
+          if (revoked.has(ref.accountId)) {
+            return new Proxy(paper, {
+              get(target, prop, receiver) {
+                const v = Reflect.get(target, prop, receiver);
+                if (typeof v !== 'function' || !ADAPTER_CALLS.has(String(prop))) return v;
+                return () => Promise.reject(new AuthFailed('API key revoked', { exchange: 'paper', operation: String(prop) }));
+              },
+            }) as ExchangeAdapter;
+          }
+          return wrap ? wrap(ref.accountId, paper) : paper;
+        },
       },
-    },
-    loadCredentials: async () => ({}),
-    client: { placement: { settleMs: 0, lookup: { attempts: 1, baseMs: 1, maxMs: 1 } }, retry: { attempts: 1 } },
-  });
+      loadCredentials: async () => ({}),
+      client: {
+        placement: { settleMs: 0, lookup: { attempts: 1, baseMs: 1, maxMs: 1 } },
+        retry: { attempts: 1 },
+        ...(options.clientTimeoutMs !== undefined ? { timeoutMs: options.clientTimeoutMs } : {}),
+      },
+    });
+  const registry = makeRegistry(options.wrap, false);
   const notifier = createMemoryNotifier();
   const log = silentLogger();
-  const trading = createTradingService({ db, exchanges: registry, notifier, log, clock, ...(options.options ? { options: options.options } : {}) });
+  const gate = options.gate ? createEntryGate({ db, access: { assertAdmin: async () => null }, clock, licenseRequired: options.gate.licenseRequired ?? false }) : null;
+  const build = (reg: ExchangeRegistry, o: TradingOptions | undefined) => {
+    const trading = createTradingService({ db, exchanges: reg, notifier, log, clock, ...(o ? { options: o } : {}), ...(gate ? { entryGate: gate } : {}) });
+    const router = createSignalRouter({ db, trading, log, clock, parse: (text) => texts.get(text) ?? { kind: 'none', reason: 'no-symbol' } });
+    return { trading, router };
+  };
   const texts = new Map<string, ParseResult>();
-  const router = createSignalRouter({ db, trading, log, clock, parse: (text) => texts.get(text) ?? { kind: 'none', reason: 'no-symbol' } });
+  const first = build(registry, options.options);
+  const trading = first.trading;
+  const router = first.router;
   const source = await sources.upsertSource(db, { kind: 'channel', chatId: '-100123', title: 'Test channel', now: clock.now() });
   let n = 0;
 
-  return {
+  const registries: ExchangeRegistry[] = [registry];
+  const h: Harness = {
     db,
     clock,
     feed,
@@ -128,6 +157,15 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     sourceId: source.id,
     texts,
     revoked,
+    gate,
+    restart(o = {}) {
+      const reg = makeRegistry(o.wrap, true);
+      registries.push(reg);
+      const next = build(reg, o.options ?? options.options);
+      h.registry = reg;
+      h.trading = next.trading;
+      h.router = next.router;
+    },
     async addUser(o = {}) {
       n++;
       const user = await users.insertUser(db, { telegramId: 1_000 + n, language: 'en', now: clock.now() });
@@ -143,7 +181,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     post(messageId, parsed, extra = {}) {
       const text = `post ${messageId} ${JSON.stringify(parsed)}`;
       texts.set(text, parsed);
-      return router.handleMessage({ sourceId: source.id, messageId, text, replyToMessageId: extra.replyTo ?? null, postedAt: extra.postedAt ?? clock.now(), edited: extra.edited ?? false });
+      return h.router.handleMessage({ sourceId: source.id, messageId, text, replyToMessageId: extra.replyTo ?? null, postedAt: extra.postedAt ?? clock.now(), edited: extra.edited ?? false });
     },
     paper(accountId) {
       const p = papers.get(String(accountId));
@@ -151,8 +189,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return p;
     },
     async close() {
-      await registry.close();
+      await h.registry.close();
       await db.destroy();
     },
   };
+  return h;
 }

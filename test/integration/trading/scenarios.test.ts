@@ -142,9 +142,11 @@ describe('limits', () => {
     const reasons = (userId: number) => h.notifier.of(userId).filter((e) => e.type === 'plan-refused').map((e) => (e as { reason: string }).reason);
     expect(reasons(maxTrades.userId)).toEqual(['max-trades']);
     expect(reasons(onePer.userId)).toEqual(['one-per-symbol']);
-    expect(reasons(exposure.userId)).toEqual(['max-exposure']);
+    // onePerSymbol off still cannot hold two trades on one account+symbol (one net position).
+    expect(reasons(exposure.userId)).toEqual(['same-symbol-open']);
     expect(reasons(old.userId)).toEqual(['signal-too-old']);
     await h.post('32', signal({ stopLoss: null, symbol: 'ETH/USDT' }));
+    expect(reasons(exposure.userId)).toEqual(['same-symbol-open', 'max-exposure']);
     expect(reasons(noStop.userId)).toContain('no-stop');
     expect(reasons(tiny.userId)).toContain('below-min-size');
     expect(reasons(poor.userId)).toContain('below-min-size');
@@ -193,7 +195,11 @@ describe('tracking', () => {
     expect(t?.quantity).toBe('0.02');
     tps = (await paper.fetchOpenOrders('BTC/USDT')).filter((o) => o.reduceOnly);
     expect(tps.reduce((s, o) => s + o.quantity, 0)).toBeCloseTo(0.02, 9);
-    expect(h.notifier.of(u.userId).map((e) => e.type)).toEqual(['entry-placed', 'trade-opened', 'entry-filled']);
+    // The first fill of the zone is not "opened 0.01": it says how much of the plan filled.
+    expect(h.notifier.of(u.userId).map((e) => e.type)).toEqual(['entry-placed', 'entry-filled', 'entry-filled']);
+    expect(h.notifier.of(u.userId)[1]).toMatchObject({ type: 'entry-filled', first: true, filled: 0.01, planned: 0.02, averagePrice: 49_900, stopLoss: 49_000 });
+    expect(h.notifier.of(u.userId)[2]).toMatchObject({ type: 'entry-filled', first: false, filled: 0.02, planned: 0.02, averagePrice: 49_700 });
+    expect(h.notifier.of(u.userId)[0]).toMatchObject({ type: 'entry-placed', plan: { entries: [{ price: 49_900 }, { price: 49_500 }], signalEntries: [49_900, 49_500] } });
     h.feed.set('BTC/USDT', 51_100);
     await h.trading.syncTrade(tradeId);
     const [pos] = await paper.fetchPositions(['BTC/USDT']);
