@@ -3,6 +3,11 @@
  * logger, one error boundary before any feature, per-chat sequential
  * processing (@grammyjs/runner), per-user flood control, i18n, HTML replies,
  * auto-retry on 429 and the outgoing throttler.
+ *
+ * Middleware order: logger → sequentialize → error boundary → flood control →
+ * access gate (invite mode / blocked users: before anyone is registered) →
+ * admin (/admin, /license, access decisions) → registration → i18n → typed
+ * input → features → fallback.
  */
 import { randomBytes } from 'node:crypto';
 import { Bot, GrammyError, HttpError, type BotError, type Composer } from 'grammy';
@@ -12,6 +17,7 @@ import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { sequentialize } from '@grammyjs/runner';
 import type { I18n } from '@grammyjs/i18n';
 import { isAppError } from '../models/errors.js';
+import type { ErrorRing } from '../services/admin.js';
 import { languageFromCode, type Language } from '../services/users.js';
 import type { BotContext } from './context.js';
 import type { BotDeps } from './deps.js';
@@ -28,6 +34,9 @@ import { createTradingFeature } from './features/trading.js';
 import { createStatsFeature } from './features/stats.js';
 import { createFallbackFeature } from './features/fallback.js';
 import { createPendingRouter } from './features/pending-router.js';
+import { createAccessFeature } from './features/access.js';
+import { createAdminFeature } from './features/admin.js';
+import { createGridFeature } from './features/grid.js';
 
 type ThrottlerOptions = Parameters<typeof apiThrottler>[0];
 
@@ -60,8 +69,8 @@ export function errorKey(e: unknown, keys: Set<string>): string | null {
   return keys.has(key) ? key : null;
 }
 
-/** Message of a handler error for the user; logs it with an error id. */
-export async function reportError(err: BotError<BotContext>, i18n: I18n<BotContext>, localesDir: string): Promise<void> {
+/** Message of a handler error for the user; logs it with an error id (and records unexpected ones for the admin health page). */
+export async function reportError(err: BotError<BotContext>, i18n: I18n<BotContext>, localesDir: string, errors?: Pick<ErrorRing, 'recordError'>): Promise<void> {
   const ctx = err.ctx;
   const e = err.error;
   const log = ctx.log ?? (undefined as never);
@@ -74,10 +83,23 @@ export async function reportError(err: BotError<BotContext>, i18n: I18n<BotConte
     text = i18n.t(lang, key, { id: errorId, ...errorVars(e, (k, v) => i18n.t(lang, k, v), localeKeys('en', localesDir)) });
   } else {
     log?.error({ errorId, err: errorInfo(e) }, 'handler error');
+    recordError(errors, errorId, e);
     text = i18n.t(lang, 'err-generic', { id: errorId });
   }
   await answer(ctx).catch(() => undefined);
   if (ctx.chat?.type === 'private') await ctx.reply(text).catch(() => undefined);
+}
+
+/** Adds an unexpected error to the admin's error ring: id, code, a short message (never payloads). */
+export function recordError(errors: Pick<ErrorRing, 'recordError'> | undefined, errorId: string, e: unknown): void {
+  if (!errors) return;
+  try {
+    const code = isAppError(e) ? e.code : e instanceof GrammyError ? `telegram-${e.error_code}` : e instanceof HttpError ? 'telegram-unreachable' : 'internal';
+    const message = e instanceof GrammyError ? `${e.method}: ${e.description}` : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    errors.recordError(errorId, code, message);
+  } catch {
+    // recording must never break error handling
+  }
 }
 
 /** What is logged about an unexpected error: name, message, stack; never request payloads. */
@@ -149,9 +171,17 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   // One chat's updates run in order (runner processes different chats concurrently).
   bot.use(sequentialize((ctx: BotContext) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
 
-  const protectedBot: Composer<BotContext> = bot.errorBoundary((err) => reportError(err, i18n, localesDir));
+  const protectedBot: Composer<BotContext> = bot.errorBoundary((err) => reportError(err, i18n, localesDir, deps.errors));
 
   if (options.flood !== false) protectedBot.use(floodControl(options.flood ?? { max: 30, windowMs: 10_000 }, i18n));
+
+  // Who may use the bot at all: runs before registration, so an invite-mode newcomer stays
+  // pending (and a blocked user gets one answer) without ever being registered as active.
+  protectedBot.use(createAccessFeature({ access: deps.access, licenses: deps.licenses, users: deps.users, i18n }));
+  // /admin, /license and access decisions (every admin action re-checks rights on the server).
+  protectedBot.use(
+    createAdminFeature({ access: deps.access, licenses: deps.licenses, gate: deps.gate, admin: deps.admin, broadcaster: deps.broadcaster, users: deps.users, i18n, log: deps.log }),
+  );
 
   // Register (or refresh) the user behind every private update.
   protectedBot.use(async (ctx, next) => {
@@ -178,11 +208,14 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   protectedBot.use(createSettingsFeature(kit));
   protectedBot.use(createTradingFeature(kit));
   protectedBot.use(createStatsFeature(kit));
+  protectedBot.use(createGridFeature(kit, deps.grid));
   protectedBot.use(createSignalsFeature(kit));
   protectedBot.use(createFallbackFeature(kit));
 
   bot.catch((err) => {
-    deps.log.error({ errorId: newErrorId(), err: errorInfo(err.error) }, 'unhandled bot error');
+    const errorId = newErrorId();
+    deps.log.error({ errorId, err: errorInfo(err.error) }, 'unhandled bot error');
+    recordError(deps.errors, errorId, err.error);
   });
   return { bot, i18n };
 }

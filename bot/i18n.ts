@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { I18n } from '@grammyjs/i18n';
+import type { Api } from 'grammy';
 import { languageFromCode, LANGUAGES, type Language } from '../services/users.js';
 import type { BotContext } from './context.js';
 
@@ -46,17 +47,33 @@ export function localeKeys(lang: Language = 'en', localesDir = LOCALES_DIR): Set
 }
 
 /** Command list with descriptions from `cmd-<name>` messages' `.description` attribute. */
-export const COMMANDS = ['start', 'connect', 'accounts', 'sources', 'settings', 'positions', 'orders', 'balance', 'close', 'trade', 'stats', 'daily', 'parse', 'language', 'help', 'cancel'] as const;
+export const COMMANDS = ['start', 'connect', 'accounts', 'sources', 'settings', 'positions', 'orders', 'balance', 'close', 'trade', 'grid', 'stats', 'daily', 'license', 'parse', 'language', 'help', 'cancel'] as const;
+/** Shown only to admins (in their own chat's command scope), never in the default list. */
+export const ADMIN_COMMANDS = ['admin'] as const;
 
-export function commandList(i18n: I18n<BotContext>, lang: Language): { command: string; description: string }[] {
-  return COMMANDS.map((c) => ({ command: c, description: i18n.t(lang, `cmd-${c}.description`) }));
+export function commandList(i18n: I18n<BotContext>, lang: Language, options: { admin?: boolean } = {}): { command: string; description: string }[] {
+  const names: readonly string[] = options.admin ? [...COMMANDS, ...ADMIN_COMMANDS] : COMMANDS;
+  return names.map((c) => ({ command: c, description: i18n.t(lang, `cmd-${c}.description`) }));
 }
 
-/** setMyCommands per language (default list in English). */
-export async function registerCommands(
-  api: { setMyCommands(commands: { command: string; description: string }[], other?: { language_code?: string }): Promise<unknown> },
-  i18n: I18n<BotContext>,
-): Promise<void> {
+export type CommandsApi = Pick<Api, 'setMyCommands'>;
+
+/**
+ * setMyCommands per language (default list in English). Admins get the list
+ * plus the admin commands in their own chat's scope (in their language), so
+ * /admin never shows in anyone else's menu. An admin who has not started the
+ * bot yet has no chat: that one is skipped (the returned list says who).
+ */
+export async function registerCommands(api: CommandsApi, i18n: I18n<BotContext>, admins: { telegramId: number; language: Language }[] = []): Promise<{ failedAdmins: number[] }> {
   await api.setMyCommands(commandList(i18n, 'en'));
   for (const lang of LANGUAGES) await api.setMyCommands(commandList(i18n, lang), { language_code: lang });
+  const failedAdmins: number[] = [];
+  for (const a of admins) {
+    try {
+      await api.setMyCommands(commandList(i18n, a.language, { admin: true }), { scope: { type: 'chat', chat_id: a.telegramId } });
+    } catch {
+      failedAdmins.push(a.telegramId);
+    }
+  }
+  return { failedAdmins };
 }

@@ -1,17 +1,14 @@
 /**
  * Entry point (`npm start`): loads the configuration, builds the services
- * (services/app.ts) and the bot, registers commands per language, wires the
- * notifications, then runs long polling (@grammyjs/runner) or a webhook.
+ * (services/app.ts) and starts the bot with everything around it
+ * (bot/start.ts: sinks, commands, background jobs, long polling or webhook).
+ * SIGINT / SIGTERM stop the jobs and the runner, send the last
+ * notifications, flush Paper and close the database.
  */
-import http from 'node:http';
-import { run } from '@grammyjs/runner';
-import { webhookCallback } from 'grammy';
 import { createApp } from '../services/app.js';
 import { loadConfig } from '../services/config.js';
 import { isAppError } from '../models/errors.js';
-import { createBot } from './create-bot.js';
-import { registerCommands } from './i18n.js';
-import { createNotifier } from './notifier.js';
+import { startBot } from './start.js';
 
 async function main(): Promise<void> {
   let config;
@@ -34,46 +31,13 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config);
-  const { bot, i18n } = createBot(config.TELEGRAM_BOT_TOKEN, app, { apiRoot: config.TELEGRAM_API_ROOT });
-  const notifier = createNotifier({ api: bot.api, i18n, users: app.users, log: app.log });
-  app.setNotificationSink(notifier.sink);
-  app.daily.setDelivery(notifier.sendDaily);
-
-  await bot.init();
-  await registerCommands(bot.api, i18n).catch((e: unknown) => app.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'setMyCommands failed'));
-  await app.trading.reconcile({ startup: true }).catch((e: unknown) => app.log.error({ err: e instanceof Error ? e.message : String(e) }, 'startup reconciliation failed'));
-
-  const allowed = ['message', 'edited_message', 'callback_query', 'channel_post', 'edited_channel_post', 'my_chat_member'] as const;
-  let stop: () => Promise<void>;
-  if (config.BOT_MODE === 'webhook') {
-    const handle = webhookCallback(bot, 'http', { ...(config.WEBHOOK_SECRET ? { secretToken: config.WEBHOOK_SECRET } : {}) });
-    const server = http.createServer((req, res) => {
-      if (req.method === 'POST') return void handle(req, res);
-      res.writeHead(200).end('ok');
-    });
-    await new Promise<void>((resolve) => server.listen(config.WEBHOOK_PORT, resolve));
-    await bot.api.setWebhook(config.WEBHOOK_URL!, { allowed_updates: [...allowed], ...(config.WEBHOOK_SECRET ? { secret_token: config.WEBHOOK_SECRET } : {}) });
-    app.log.info({ port: config.WEBHOOK_PORT }, 'bot started (webhook)');
-    stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  } else {
-    await bot.api.deleteWebhook();
-    const runner = run(bot, { runner: { fetch: { allowed_updates: [...allowed] } } });
-    app.log.info({ username: bot.botInfo.username }, 'bot started (long polling)');
-    stop = () => runner.stop();
+  try {
+    await startBot(app, config, { handleSignals: true });
+  } catch (e) {
+    app.log.fatal({ err: e instanceof Error ? { name: e.name, message: e.message } : String(e) }, 'the bot could not start');
+    await app.close().catch(() => undefined);
+    process.exit(1);
   }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'stopping');
-    await stop().catch(() => undefined);
-    await app.notifications.drain().catch(() => undefined);
-    await app.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 void main();

@@ -1,13 +1,14 @@
 /**
  * The services' notification sink: renders a user's burst of typed events
- * into one short localized message (signal previews get their own message
+ * (trading events and grid notifications) into one short localized message (signal previews get their own message
  * with Execute / Skip buttons). A 403 means the user blocked the bot: they are
  * marked inactive. A 429 is retried by the API's auto-retry transformer; if it
  * still fails, the error carries retryAfterMs for the queue.
  */
 import { GrammyError, InlineKeyboard, type Api } from 'grammy';
 import type { I18n } from '@grammyjs/i18n';
-import type { NotificationSink, TradingEvent } from '../services/notifications.js';
+import { isGridNotification, type AppEvent, type AppNotificationSink } from '../services/app.js';
+import type { TradingEvent } from '../services/notifications.js';
 import type { StatsReport } from '../services/stats.js';
 import type { Logger } from '../services/logger.js';
 import type { UsersService, User } from '../services/users.js';
@@ -16,6 +17,7 @@ import { previewData } from './callback-data/index.js';
 import { esc, money, num, pct, signedMoney, splitText } from './render/format.js';
 import { renderPlan, sideLabel } from './render/trading.js';
 import { localeKeys } from './i18n.js';
+import { renderGridNotification } from './features/grid.js';
 
 type T = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -27,12 +29,16 @@ export function renderEvent(t: T, e: TradingEvent): string {
     case 'signal-preview':
       return `${t('notify-signal-preview')}\n${renderPlan(t, e.plan)}`;
     case 'plan-refused':
-      return t('notify-plan-refused', { symbol: sym || '—', reason: t(`refusal-${e.reason}`) });
+      return t('notify-plan-refused', { symbol: sym || '—', reason: refusalText(t, e.reason, e.gate ?? (typeof e.details.gate === 'string' ? e.details.gate : null)) });
     case 'entry-placed':
       return t('notify-entry-placed', { symbol: sym, side, count: e.plan.entries.length });
     case 'trade-opened':
       return t('notify-trade-opened', { symbol: sym, side, price: num(e.entryPrice), quantity: num(e.quantity), leverage: num(e.leverage), sl: e.stopLoss === null ? t('positions-none') : num(e.stopLoss) });
     case 'entry-filled':
+      // The first fill of a multi-entry plan: the position exists now (protected), more entries are working.
+      if (e.first) {
+        return t('notify-entry-first', { symbol: sym, side, price: num(e.averagePrice), filled: num(e.filled), planned: num(e.planned), sl: e.stopLoss == null ? t('positions-none') : num(e.stopLoss) });
+      }
       return t('notify-entry-filled', { symbol: sym, filled: num(e.filled), planned: num(e.planned), price: num(e.averagePrice) });
     case 'tp-hit':
       return t('notify-tp-hit', { symbol: sym, index: e.index + 1, price: num(e.price), remaining: num(e.remaining) });
@@ -55,15 +61,21 @@ export function renderEvent(t: T, e: TradingEvent): string {
   }
 }
 
+/** Why a plan was refused; an entry-gate refusal names the gate's reason (kill switch, license, ...) when known. */
+export function refusalText(t: T, reason: string, gate: string | null = null): string {
+  if (reason === 'entry-gate' && gate && localeKeys('en').has(`refusal-gate-${gate}`)) return t(`refusal-gate-${gate}`);
+  return localeKeys('en').has(`refusal-${reason}`) ? t(`refusal-${reason}`) : t('refusal-exchange-error');
+}
+
 /** A short localized name of an error code (err-<code>), or the generic one. */
 export function errorName(t: T, code: string): string {
   const key = `err-${code}`;
   return localeKeys('en').has(key) ? t(key) : t('err-unknown-code', { code: esc(code) });
 }
 
-/** The text of one grouped message for a burst of (non-preview) events. */
-export function renderBurst(t: T, events: TradingEvent[]): string {
-  const blocks = events.map((e) => renderEvent(t, e));
+/** The text of one grouped message for a burst of (non-preview) events, grid notifications included. */
+export function renderBurst(t: T, events: AppEvent[]): string {
+  const blocks = events.map((e) => (isGridNotification(e) ? renderGridNotification(t, e) : renderEvent(t, e)));
   if (blocks.length === 1) return blocks[0]!;
   return `${t('notify-burst', { count: blocks.length })}\n\n${blocks.join('\n\n')}`;
 }
@@ -88,7 +100,7 @@ export class DeliveryError extends Error {
 }
 
 export interface BotNotifier {
-  sink: NotificationSink;
+  sink: AppNotificationSink;
   /** Sends the daily summary to a user (node-cron job in services/daily-summary.ts). */
   sendDaily(user: User, report: StatsReport): Promise<void>;
 }

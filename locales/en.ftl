@@ -31,6 +31,10 @@ cmd-help = Help
     .description = What the bot can do
 cmd-cancel = Cancel
     .description = Cancel the current step
+cmd-license = License
+    .description = Your license status
+cmd-admin = Admin
+    .description = Administration (admins only)
 
 ## Start
 start-greeting = Hi, { $name }! 👋
@@ -56,6 +60,8 @@ help-text = <b>What I can do</b>
     /close BTC — close a position
     /trade — open a trade by hand
     /stats, /daily — results
+    /grid — grid (DCA) bots
+    /license — your license
     /parse text — how I read a signal
     To add a channel as a source, make me an admin there. Forward me a post to preview it.
 unknown-command = I don't know the command { $command }. Here is what I can do: /help
@@ -145,6 +151,7 @@ parse-action-tp-hit = target reached
 parse-action-sl-hit = stop hit
 parse-action-other = other
 parse-reason-empty-message = the message is empty
+parse-reason-message-too-long = the message is too long
 parse-reason-educational = an educational post
 parse-reason-promotion = an advertisement
 parse-reason-results-recap = a results recap
@@ -195,6 +202,17 @@ refusal-no-account = no exchange account
 refusal-account-unavailable = the account is unavailable
 refusal-exchange-error = the exchange returned an error
 refusal-not-a-signal = not a trade signal
+refusal-entry-gate = new trades are paused
+refusal-same-symbol-open = this account already has a trade or a grid on this coin
+refusal-gate-kill-switch = new trades are paused for everyone by the administrators
+refusal-gate-unknown-user = you are not registered
+refusal-gate-user-blocked = your access is blocked
+refusal-gate-user-pending = your access is not approved yet
+refusal-gate-user-inactive = your account is inactive
+refusal-gate-paused-by-user = you paused trading
+refusal-gate-license-expired = your license has expired (/license)
+refusal-gate-license-none = a license is needed for new trades (/license)
+refusal-gate-source-paused = this source is paused by its owner
 
 ## Settings
 settings-title = <b>⚙️ Settings</b>
@@ -286,6 +304,7 @@ trade-confirm = <b>Confirm the trade</b>
 trade-opened = ✅ Trade #{ $id } on { $symbol } sent.
 trade-cancelled = Trade cancelled.
 trade-expired = This trade draft has expired. Start again with /trade.
+trade-already-confirmed = This trade was already sent.
 btn-trade-long = 🟢 Long
 btn-trade-short = 🔴 Short
 btn-trade-my-size = My size settings
@@ -317,6 +336,7 @@ notify-plan-refused = ⏭ { $symbol }: signal skipped — { $reason }.
 notify-entry-placed = 🕒 { $symbol } { $side }: entry orders placed ({ $count }).
 notify-trade-opened = ✅ { $symbol } { $side } opened at { $price }, size { $quantity }, ×{ $leverage }, SL { $sl }.
 notify-entry-filled = ➕ { $symbol }: filled { $filled } of { $planned } at { $price }.
+notify-entry-first = ✅ { $symbol } { $side } opened at { $price }, size { $filled } of { $planned } (the other entries are still working), SL { $sl }.
 notify-tp-hit = 🎯 { $symbol }: target { $index } reached at { $price }, left { $remaining }.
 notify-sl-moved = 🛡 { $symbol }: stop moved to { $price } ({ $why }).
 notify-sl-hit = 🛑 { $symbol }: stop-loss hit at { $price }.
@@ -378,6 +398,7 @@ err-agent-not-approved = This private key is not an API wallet approved for the 
 err-duplicate-key = This key is already connected.
 err-paper-permanent = The Paper account cannot be removed.
 err-account-not-found = Account not found.
+err-account-in-use = This account still has open trades or running grid bots. Close them (or stop the grids) first, then remove it.
 err-source-not-found = Source not found.
 err-no-position = There is no open position in this coin.
 err-preview-expired = This preview has expired; forward the post again.
@@ -567,6 +588,7 @@ grid-bot-cycles = Cycles: { $cycles }, PnL { $pnl } USDT
 grid-bot-position = Cycle { $cycle }: { $qty } at { $avg } ({ $filled }/{ $levels } levels), take-profit { $tp }, stop-loss { $sl }
 grid-bot-waiting = Waiting for the next cycle.
 grid-bot-error = Last attempt failed ({ $code }); I keep retrying.
+grid-bot-paused = ⏸ New cycles wait: { $reason }.
 grid-err-below-minimum = The first order is below the exchange minimum. Deposit at least { $deposit } USDT, or use fewer levels or a smaller multiplier.
 grid-err-symbol-busy = { $symbol } already has a grid or an open trade on this account.
 grid-err-balance = Not enough free balance: the grid needs { $required } USDT, { $free } USDT is free.
@@ -574,6 +596,7 @@ grid-err-leverage = The exchange allows at most × { $max } on this coin.
 grid-err-invalid = The value of { $field } is not valid.
 grid-err-expired = This preview has expired; start again with /grid.
 grid-err-no-account = Connect an exchange account first (/connect).
+grid-err-paused = New grids cannot start now: { $reason }.
 grid-stats-title = Grid #{ $id } stats
 grid-stats-cycles = Cycles: { $cycles } (take-profit { $tp }, stop-loss { $sl }, other { $other })
 grid-stats-pnl = PnL { $pnl } USDT, fees { $fees } USDT
@@ -595,3 +618,4 @@ grid-note-completed = 🧮 { $bot }: cycle { $cycle } done ({ $reason }), PnL { 
 grid-note-rejected = ⚠️ { $bot }: the exchange refused the { $role } order ({ $code }).
 grid-note-stopped = ⏹ { $bot }: grid stopped ({ $reason }).
 grid-note-error = ⚠️ { $bot }: { $code }.
+grid-note-paused = ⏸ { $bot }: the next cycle waits — { $reason }. The current one is still managed.

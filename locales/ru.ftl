@@ -31,6 +31,10 @@ cmd-help = Помощь
     .description = Что умеет бот
 cmd-cancel = Отмена
     .description = Отменить текущий шаг
+cmd-license = Лицензия
+    .description = Состояние вашей лицензии
+cmd-admin = Админ
+    .description = Администрирование (только для администраторов)
 
 ## Start
 start-greeting = Привет, { $name }! 👋
@@ -56,6 +60,8 @@ help-text = <b>Что я умею</b>
     /close BTC — закрыть позицию
     /trade — открыть сделку вручную
     /stats, /daily — результаты
+    /grid — сеточные (DCA) боты
+    /license — ваша лицензия
     /parse текст — как я понимаю сигнал
     Чтобы добавить канал как источник, сделайте меня в нём администратором. Перешлите мне пост, чтобы посмотреть, как я его исполню.
 unknown-command = Я не знаю команду { $command }. Вот что я умею: /help
@@ -145,6 +151,7 @@ parse-action-tp-hit = цель достигнута
 parse-action-sl-hit = сработал стоп
 parse-action-other = другое
 parse-reason-empty-message = пустое сообщение
+parse-reason-message-too-long = сообщение слишком длинное
 parse-reason-educational = обучающий пост
 parse-reason-promotion = реклама
 parse-reason-results-recap = сводка результатов
@@ -195,6 +202,17 @@ refusal-no-account = нет биржевого аккаунта
 refusal-account-unavailable = аккаунт недоступен
 refusal-exchange-error = биржа вернула ошибку
 refusal-not-a-signal = это не торговый сигнал
+refusal-entry-gate = новые сделки приостановлены
+refusal-same-symbol-open = на этом аккаунте уже есть сделка или сетка по этой монете
+refusal-gate-kill-switch = администраторы приостановили новые сделки для всех
+refusal-gate-unknown-user = вы не зарегистрированы
+refusal-gate-user-blocked = ваш доступ заблокирован
+refusal-gate-user-pending = ваш доступ ещё не одобрен
+refusal-gate-user-inactive = ваш аккаунт неактивен
+refusal-gate-paused-by-user = вы приостановили торговлю
+refusal-gate-license-expired = срок вашей лицензии истёк (/license)
+refusal-gate-license-none = для новых сделок нужна лицензия (/license)
+refusal-gate-source-paused = владелец источника приостановил его
 
 ## Settings
 settings-title = <b>⚙️ Настройки</b>
@@ -286,6 +304,7 @@ trade-confirm = <b>Подтвердите сделку</b>
 trade-opened = ✅ Сделка #{ $id } по { $symbol } отправлена.
 trade-cancelled = Сделка отменена.
 trade-expired = Черновик сделки устарел. Начните заново: /trade.
+trade-already-confirmed = Эта сделка уже отправлена.
 btn-trade-long = 🟢 Лонг
 btn-trade-short = 🔴 Шорт
 btn-trade-my-size = По моим настройкам
@@ -317,6 +336,7 @@ notify-plan-refused = ⏭ { $symbol }: сигнал пропущен — { $reas
 notify-entry-placed = 🕒 { $symbol } { $side }: ордера на вход выставлены ({ $count }).
 notify-trade-opened = ✅ { $symbol } { $side } открыта по { $price }, объём { $quantity }, ×{ $leverage }, SL { $sl }.
 notify-entry-filled = ➕ { $symbol }: исполнено { $filled } из { $planned } по { $price }.
+notify-entry-first = ✅ { $symbol } { $side } открыта по { $price }, объём { $filled } из { $planned } (остальные входы ещё работают), SL { $sl }.
 notify-tp-hit = 🎯 { $symbol }: цель { $index } достигнута по { $price }, осталось { $remaining }.
 notify-sl-moved = 🛡 { $symbol }: стоп перенесён на { $price } ({ $why }).
 notify-sl-hit = 🛑 { $symbol }: сработал стоп-лосс по { $price }.
@@ -378,6 +398,7 @@ err-agent-not-approved = Этот приватный ключ не принад�
 err-duplicate-key = Этот ключ уже подключён.
 err-paper-permanent = Paper-аккаунт удалить нельзя.
 err-account-not-found = Аккаунт не найден.
+err-account-in-use = На этом аккаунте ещё есть открытые сделки или работающие сетки. Сначала закройте их (или остановите сетки), потом удалите аккаунт.
 err-source-not-found = Источник не найден.
 err-no-position = Открытой позиции по этой монете нет.
 err-preview-expired = Предпросмотр устарел; перешлите пост ещё раз.
@@ -567,6 +588,7 @@ grid-bot-cycles = Циклов: { $cycles }, PnL { $pnl } USDT
 grid-bot-position = Цикл { $cycle }: { $qty } по { $avg } ({ $filled }/{ $levels } уровней), тейк-профит { $tp }, стоп-лосс { $sl }
 grid-bot-waiting = Ожидание следующего цикла.
 grid-bot-error = Последняя попытка не удалась ({ $code }); повторяю.
+grid-bot-paused = ⏸ Новые циклы ждут: { $reason }.
 grid-err-below-minimum = Первый ордер меньше минимума биржи. Нужен депозит не меньше { $deposit } USDT, или меньше уровней, или меньший множитель.
 grid-err-symbol-busy = По { $symbol } на этом счёте уже есть сетка или открытая сделка.
 grid-err-balance = Недостаточно свободного баланса: сетке нужно { $required } USDT, свободно { $free } USDT.
@@ -574,6 +596,7 @@ grid-err-leverage = Биржа допускает не больше × { $max } 
 grid-err-invalid = Недопустимое значение { $field }.
 grid-err-expired = Предпросмотр устарел; начните заново с /grid.
 grid-err-no-account = Сначала подключите счёт биржи (/connect).
+grid-err-paused = Новую сетку сейчас запустить нельзя: { $reason }.
 grid-stats-title = Статистика сетки #{ $id }
 grid-stats-cycles = Циклов: { $cycles } (тейк-профит { $tp }, стоп-лосс { $sl }, прочие { $other })
 grid-stats-pnl = PnL { $pnl } USDT, комиссии { $fees } USDT
@@ -595,3 +618,4 @@ grid-note-completed = 🧮 { $bot }: цикл { $cycle } завершён ({ $re
 grid-note-rejected = ⚠️ { $bot }: биржа отклонила ордер { $role } ({ $code }).
 grid-note-stopped = ⏹ { $bot }: сетка остановлена ({ $reason }).
 grid-note-error = ⚠️ { $bot }: { $code }.
+grid-note-paused = ⏸ { $bot }: следующий цикл ждёт — { $reason }. Текущий по-прежнему сопровождается.

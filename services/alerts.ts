@@ -139,6 +139,8 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     recordAccountResult,
     onTradingEvent(e) {
       if (e.type === 'reconcile-discrepancy') raise({ type: 'reconcile-discrepancy', userId: e.userId, kind: e.kind, tradeId: e.tradeId, symbol: e.symbol });
+      // A position left open by a close that did not complete (critical: the trade stays 'closing').
+      if (e.type === 'stop-failed-close-failed' || e.type === 'close-incomplete') raise({ type: 'reconcile-discrepancy', userId: e.userId, kind: e.type, tradeId: e.tradeId, symbol: e.symbol });
     },
     onKillSwitch(state) {
       raise({ type: 'kill-switch', on: state.on, by: state.by });

@@ -1,7 +1,15 @@
 /**
  * The composition root of everything below bot/: logger, database, key vault,
  * exchange registry (Paper with a persistent store, Bybit and HyperLiquid
- * through ccxt with URL overrides), and every service. bot/main.ts calls it.
+ * through ccxt with URL overrides), and every service: users, accounts,
+ * sources, settings, stats, portfolio, the signal inbox, trading (behind the
+ * entry gate), grid bots, access/licenses/admin/broadcast/alerts, the
+ * notification queue and the background jobs. bot/start.ts calls it.
+ *
+ * createApp builds everything and starts nothing; `start()` starts the
+ * background work (reconciliation + tracking jobs, the grid loop, the license
+ * job, the daily summary, the restart alert) and `close()` stops it all,
+ * waits for what is in flight, flushes Paper and closes the database.
  */
 import path from 'node:path';
 import { openAndMigrate, sources as sourcesRepo, trades as tradesRepo, signals as signalsRepo, users as usersRepo, type Db } from '../db/index.js';
@@ -10,7 +18,19 @@ import { ccxtAdapterFactories, type FetchLike } from '../exchanges/ccxt/index.js
 import { createPaperAdapter, FilePaperStore, SimulatedPriceFeed, type PaperStore, type PriceFeed } from '../exchanges/paper/index.js';
 import { ExchangeError, UserError } from '../models/errors.js';
 import type { SignalParse } from '../models/signal.js';
+import type { ExchangeId } from '../models/index.js';
 import { createAccountsService, type AccountsService } from './accounts.js';
+import type { AccessService } from './access.js';
+import { createAdminServices, type AdminServices } from './admin-services.js';
+import type { AdminService, ErrorRing } from './admin.js';
+import type { Alerts, AlertSink } from './alerts.js';
+import type { Broadcaster } from './broadcast.js';
+import type { EntryGate } from './entry-gate.js';
+import type { GridNotification, GridNotifier } from './grid/events.js';
+import { createGridService, startGridLoop, type GridService } from './grid/service.js';
+import { createJobs, type Jobs, type Scheduler, type TrackSchedule } from './jobs.js';
+import type { LicenseEvent, LicensesService } from './licenses.js';
+import type { SourceOwnerService } from './source-owner.js';
 import type { Config } from './config.js';
 import { loadCredentials } from './credentials.js';
 import { createDailySummaryJob, type DailySummaryJob } from './daily-summary.js';
@@ -18,7 +38,7 @@ import { clientOrderId, newTraceId } from './ids.js';
 import { createKeyVault, loadMasterKeys, type KeyVault } from './key-vault.js';
 import { createKeyedLock, userLockKey } from './locks.js';
 import { createLogger, type Logger } from './logger.js';
-import { createNotificationQueue, type NotificationQueue, type NotificationSink } from './notifications.js';
+import { createNotificationQueue, type NotificationQueue, type Notifier, type TradingEvent } from './notifications.js';
 import { createPortfolioService, NoPosition, type PortfolioService, type TradingPort } from './portfolio.js';
 import { createSettingsService, type SettingsService } from './settings.js';
 import { createSignalInbox, type SignalInbox, type SignalPort } from './signal-inbox.js';
@@ -45,9 +65,25 @@ export interface AppOptions {
   fetchImpl?: FetchLike;
   /** Notification queue timing (tests use short delays). */
   notifications?: { coalesceMs?: number; perChatIntervalMs?: number };
-  /** Start the daily summary cron job (default true). */
+  /** Start the daily summary cron job in start() (default true). */
   dailySummary?: boolean;
+  /** Reconciliation + tracking jobs started by start() (default on, node-cron); a scheduler lets tests drive the ticks. */
+  jobs?: false | { scheduler?: Scheduler; reconcileEvery?: string; trackSchedules?: readonly TrackSchedule[] };
+  /** The grid polling loop started by start(): interval in ms (default 5 000), or false for none. */
+  gridLoopMs?: number | false;
+  /** The license reminder job started by start(): a cron expression (default every 10 minutes), or false for none. */
+  licenseJob?: string | false;
+  /** Alert the admins that the process (re)started, in start() (default true). */
+  restartAlert?: boolean;
 }
+
+/** Everything the outgoing notification queue carries: trading events and grid notifications. */
+export type AppEvent = TradingEvent | GridNotification;
+
+/** bot/ implements this: render one user's burst of events as one message and send it. */
+export type AppNotificationSink = (userId: number, events: AppEvent[]) => Promise<void>;
+
+export const isGridNotification = (e: AppEvent): e is GridNotification => e.type.startsWith('grid-');
 
 export interface App {
   config: Config;
@@ -56,8 +92,8 @@ export interface App {
   vault: KeyVault;
   registry: ExchangeRegistry;
   notifications: NotificationQueue;
-  /** bot/ sets the sink that renders and sends notifications. */
-  setNotificationSink(sink: NotificationSink): void;
+  /** bot/ sets the sink that renders and sends notifications (trading events and grid notifications). */
+  setNotificationSink(sink: AppNotificationSink): void;
   users: UsersService;
   accounts: AccountsService;
   sources: SourcesService;
@@ -66,8 +102,32 @@ export interface App {
   portfolio: PortfolioService;
   signals: SignalInbox;
   trading: TradingService;
+  grid: GridService;
   daily: DailySummaryJob;
+  jobs: Jobs;
+  // Access and administration (services/admin-services.ts).
+  access: AccessService;
+  licenses: LicensesService;
+  gate: EntryGate;
+  admin: AdminService;
+  broadcaster: Broadcaster;
+  alerts: Alerts;
+  errors: ErrorRing;
+  sourceOwner: SourceOwnerService;
+  /** bot/ sets where license notices and admin alerts go. */
+  setLicenseSink(sink: (event: LicenseEvent) => void): void;
+  setAlertSink(sink: AlertSink): void;
   clock: Clock;
+  /**
+   * Starts the background work: start-up reconciliation then the periodic
+   * reconciliation and tracking jobs, the grid loop (its first pass reconciles
+   * every grid bot), the license job, the daily summary, and the restart alert
+   * to admins. Call once, after the bot has set its sinks.
+   */
+  start(): Promise<void>;
+  /** Stops the background work and waits for the pass in flight (close() does this first). Idempotent. */
+  stopBackground(): Promise<void>;
+  /** Stops the background work, waits for what is running, flushes Paper and closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -80,12 +140,28 @@ export class PlanRefused extends UserError {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
   const log =
     options.logger ??
     createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, secrets: [config.TELEGRAM_BOT_TOKEN ?? '', config.MASTER_KEY ?? ''].filter(Boolean) });
   const db = await openAndMigrate({ url: config.DATABASE_URL });
   const keys = await loadMasterKeys({ masterKey: config.MASTER_KEY, dataDir: config.DATA_DIR, log });
   const vault = await createKeyVault(keys.primary, keys.others);
+
+  // Access, licenses, the entry gate, admin reads, broadcasts, alerts (the registry's health is read lazily).
+  let registryRef: ExchangeRegistry | null = null;
+  const adminSvc: AdminServices = createAdminServices({
+    db,
+    mode: config.ACCESS,
+    adminIds: config.ADMIN_IDS,
+    licenseRequired: config.LICENSE_REQUIRED,
+    broadcastPerSecond: config.BROADCAST_PER_SECOND,
+    clock,
+    log,
+    startedAt,
+    exchangeHealth: () => registryRef!.health(),
+  });
+  const { alerts, gate } = adminSvc;
 
   // Exchanges.
   const feed = options.paperFeed ?? new SimulatedPriceFeed({ seed: 'paper' });
@@ -103,28 +179,46 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const registry = createExchangeRegistry({
     factories: { paper: paperFactory, bybit: ccxtFactories.bybit, hyperliquid: ccxtFactories.hyperliquid },
     loadCredentials: (ref: AccountRef) => loadCredentials(db, vault, Number(ref.accountId)),
+    // Repeated failures of one account raise an admin alert.
+    observer: (e) => alerts.observer(e),
     clock,
   });
+  registryRef = registry;
+  const unsubscribeBreakers = registry.onBreakerChange((e) => alerts.onBreakerChange(e));
 
-  // Notifications: services enqueue, bot/ renders and sends.
-  let sink: NotificationSink | null = null;
+  // Notifications: services enqueue, bot/ renders and sends. Grid notifications ride the same
+  // queue (one coalesced message per user burst, one per-chat pace); the queue looks at userId only.
+  let sink: AppNotificationSink | null = null;
   const notifications = createNotificationQueue({
     send: async (userId, events) => {
       if (!sink) {
         log.warn({ userId, events: events.length }, 'no notification sink: events dropped');
         return;
       }
-      await sink(userId, events);
+      await sink(userId, events as AppEvent[]);
     },
     clock,
     log,
     ...(options.notifications?.coalesceMs !== undefined ? { coalesceMs: options.notifications.coalesceMs } : {}),
     ...(options.notifications?.perChatIntervalMs !== undefined ? { perChatIntervalMs: options.notifications.perChatIntervalMs } : {}),
   });
+  /** Trading events: to the user, and to the admin alerts (reconciliation discrepancies). */
+  const tradingNotifier: Notifier = {
+    notify(event) {
+      notifications.notify(event);
+      try {
+        alerts.onTradingEvent(event);
+      } catch (e) {
+        log.warn({ err: e instanceof Error ? e.message : String(e) }, 'alerts: trading event failed');
+      }
+    },
+  };
+  const gridNotifier: GridNotifier = { notify: (event) => notifications.notify(event as unknown as TradingEvent) };
 
   const locks = createKeyedLock();
   const settings = createSettingsService({ db, clock });
-  const trading = createTradingService({ db, exchanges: registry, notifier: notifications, log, clock, locks, settings });
+  const trading = createTradingService({ db, exchanges: registry, notifier: tradingNotifier, log, clock, locks, settings, entryGate: gate });
+  const grid = createGridService({ db, exchanges: registry, notifier: gridNotifier, log, clock, locks, entryGate: gate });
   const router = createSignalRouter({ db, trading, log, parse: parseSignal, clock });
   const users = createUsersService({ db, vault, clock });
   const accounts = createAccountsService({
@@ -196,6 +290,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async openManual(draft) {
       const r = await trading.openManual({
+        // A repeated confirmation (double tap) carries the same request id: one trade at most.
+        ...(draft.requestId ? { requestId: draft.requestId } : {}),
         userId: draft.userId,
         accountId: draft.accountId,
         symbol: draft.symbol,
@@ -266,7 +362,45 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const signals = createSignalInbox({ port: signalPort, sources, log, clock });
 
   const daily = createDailySummaryJob({ users, stats, settings, log, clock, listActiveUsers: async () => (await usersRepo.listUsers(db, { status: 'active' })).map((u) => u.id) });
-  if (options.dailySummary !== false) daily.start();
+
+  let closing = false;
+  // Background work. Every pass is tracked so close() can wait for the one in flight.
+  const inflight = new Set<Promise<unknown>>();
+  const tracked =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      const p = fn(...args);
+      inflight.add(p);
+      void p.then(
+        () => inflight.delete(p),
+        () => inflight.delete(p),
+      );
+      return p;
+    };
+  const jobsOptions = options.jobs === false ? null : (options.jobs ?? {});
+  const jobs = createJobs({
+    log,
+    reconcile: tracked((o: { startup: boolean }) => trading.reconcile(o)),
+    // The live tracking loop: per account one read of open orders and positions, open trades advanced.
+    track: tracked((filter: { exchanges: ExchangeId[] }) => trading.trackOpen(filter)),
+    ...(jobsOptions?.scheduler ? { scheduler: jobsOptions.scheduler } : {}),
+    ...(jobsOptions?.reconcileEvery ? { reconcileEvery: jobsOptions.reconcileEvery } : {}),
+    ...(jobsOptions?.trackSchedules ? { trackSchedules: jobsOptions.trackSchedules } : {}),
+  });
+  const gridForLoop: GridService = { ...grid, tickAll: tracked(() => grid.tickAll()) };
+  let gridLoop: { stop(): void } | null = null;
+  let stopLicenseJob: (() => void) | null = null;
+  let started = false;
+  let closed: Promise<void> | null = null;
+  const stopBackground = async (): Promise<void> => {
+    closing = true;
+    jobs.stop();
+    gridLoop?.stop();
+    stopLicenseJob?.();
+    daily.stop();
+    // A pass that is running finishes before the exchanges and the database go away.
+    await Promise.allSettled([...inflight]);
+  };
 
   return {
     config,
@@ -286,14 +420,43 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     portfolio,
     signals,
     trading,
+    grid,
     daily,
+    jobs,
+    access: adminSvc.access,
+    licenses: adminSvc.licenses,
+    gate,
+    admin: adminSvc.admin,
+    broadcaster: adminSvc.broadcaster,
+    alerts,
+    errors: adminSvc.errors,
+    sourceOwner: adminSvc.sourceOwner,
+    setLicenseSink: adminSvc.setLicenseSink,
+    setAlertSink: adminSvc.setAlertSink,
     clock,
-    async close() {
-      daily.stop();
-      notifications.stop();
-      if (ownFeed) (feed as SimulatedPriceFeed).stop();
-      await registry.close();
-      await db.destroy();
+    async start() {
+      if (started || closing) return;
+      started = true;
+      if (options.restartAlert !== false) await alerts.processStarted().catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not record the process start'));
+      // Start-up reconciliation first (trades), then the schedules; the grid loop's first pass reconciles every grid bot.
+      if (jobsOptions) await jobs.start();
+      if (closing) return;
+      if (options.gridLoopMs !== false) gridLoop = startGridLoop(gridForLoop, { intervalMs: options.gridLoopMs ?? 5_000, log });
+      if (options.licenseJob !== false) stopLicenseJob = adminSvc.licenses.schedule(options.licenseJob);
+      if (options.dailySummary !== false) daily.start();
+      log.info({ jobs: !!jobsOptions, gridLoop: options.gridLoopMs !== false, licenseJob: options.licenseJob !== false, dailySummary: options.dailySummary !== false }, 'background jobs started');
+    },
+    stopBackground,
+    close() {
+      closed ??= (async () => {
+        await stopBackground();
+        unsubscribeBreakers();
+        notifications.stop();
+        if (ownFeed) (feed as SimulatedPriceFeed).stop();
+        await registry.close();
+        await db.destroy();
+      })();
+      return closed;
     },
   };
 }

@@ -48,6 +48,8 @@ const schema = z.object({
       .refine((v) => v.split(',').every((p) => /^\d+$/.test(p.trim())), 'expected comma-separated numeric Telegram user ids, e.g. 12345,67890'),
   ).transform((v) => (v ? v.split(',').map((p) => Number(p.trim())) : [])),
   ACCESS: optional(z.enum(['open', 'invite'], { message: "expected 'open' or 'invite'" })).transform((v) => v ?? 'open'),
+  LICENSE_REQUIRED: optional(z.enum(['true', 'false'], { message: "expected 'true' or 'false'" })).transform((v) => v === 'true'),
+  BROADCAST_PER_SECOND: optional(z.coerce.number().int('expected a whole number').min(1, 'expected 1..30').max(30, 'expected 1..30')).transform((v) => v ?? 25),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` })).transform((v) => v ?? 'info'),
   LOG_FORMAT: optional(z.enum(['json', 'pretty', 'auto'], { message: "expected 'json', 'pretty' or 'auto'" })).transform((v) => v ?? 'auto'),
   BYBIT_API_URL: optional(baseUrl('https://api.bytick.com')),

@@ -57,6 +57,8 @@ export interface ManualDraft {
   margin?: number;
   leverage?: number;
   stopLoss?: number | null;
+  /** Idempotency key of one confirmation (e.g. the confirmation message): a repeated request opens no second trade. */
+  requestId?: string;
 }
 
 /** What the trading services provide (services/trading/*, wired in services/app.ts). */

@@ -18,6 +18,7 @@ import type { BotContext } from '../context.js';
 import { answer, editOrReply, replyHtml, userOf } from '../helpers.js';
 import { PENDING_TTL_MS } from '../pending.js';
 import { esc, money, num, signedMoney } from '../render/format.js';
+import { localeKeys } from '../i18n.js';
 import type { FeatureKit } from './kit.js';
 
 export const gridData = createCallbackData('gd', ['action', 'id']);
@@ -130,7 +131,8 @@ function renderBot(ctx: BotContext, b: GridBotView): string {
       }),
     );
   } else if (b.phase === 'waiting' && b.nextStartAt !== null) lines.push(ctx.t('grid-bot-waiting'));
-  if (b.lastError) lines.push(`⚠️ ${ctx.t('grid-bot-error', { code: esc(b.lastError) })}`);
+  if (b.lastError?.startsWith('entry-gate:')) lines.push(ctx.t('grid-bot-paused', { reason: gateReason(ctx.t.bind(ctx), b.lastError.slice('entry-gate:'.length)) }));
+  else if (b.lastError) lines.push(`⚠️ ${ctx.t('grid-bot-error', { code: esc(b.lastError) })}`);
   return lines.join('\n');
 }
 
@@ -143,10 +145,18 @@ function botKeyboard(ctx: BotContext, b: GridBotView): InlineKeyboard {
   return kb.row().text(ctx.t('btn-grid-back'), gridData.pack({ action: 'menu', id: 0 }));
 }
 
+type Tr = (key: string, vars?: Record<string, string | number>) => string;
+
+/** Why new entries are paused (the entry gate's reason: kill switch, license, ...), as a short phrase. */
+export function gateReason(t: Tr, gate: unknown): string {
+  return typeof gate === 'string' && localeKeys('en').has(`refusal-gate-${gate}`) ? t(`refusal-gate-${gate}`) : t('refusal-entry-gate');
+}
+
 /** A user-facing line for a refused input or plan. */
 function errorLine(ctx: BotContext, e: unknown): string {
   if (e instanceof ValidationError) {
     const d = e.details;
+    if (d.reason === 'entry-gate') return ctx.t('grid-err-paused', { reason: gateReason(ctx.t.bind(ctx), d.gate) });
     if (d.reason === 'level-below-minimum') return ctx.t('grid-err-below-minimum', { deposit: money(Number(d.minDeposit)) });
     if (d.reason === 'symbol-busy') return ctx.t('grid-err-symbol-busy', { symbol: esc(String(d.symbol)) });
     if (d.reason === 'insufficient-balance') return ctx.t('grid-err-balance', { required: money(Number(d.required)), free: money(Number(d.free)) });
@@ -314,6 +324,7 @@ export function renderGridNotification(t: (key: string, vars?: Record<string, st
     case 'grid-stopped':
       return t('grid-note-stopped', { bot: head, reason: t(`grid-stop-${e.reason}`) });
     case 'grid-error':
+      if (e.code === 'entry-gate') return t('grid-note-paused', { bot: head, reason: gateReason(t, e.details.gate) });
       return t('grid-note-error', { bot: head, code: esc(e.code) });
   }
 }

@@ -91,12 +91,12 @@ export function createSourcesFeature(kit: FeatureKit): Composer<BotContext> {
     const { action, id } = sourceData.unpack(ctx.callbackQuery.data);
     const userId = userOf(ctx).id;
     const sourceId = Number(id);
-    await answer(ctx);
-    if (action === 'list') return showSources(kit, ctx, true);
     if (action === 'tog') {
+      // The toast is the answer to this button press: answered once, after the change (not before it).
       const sub = await kit.deps.sources.toggle(userId, sourceId);
       await answer(ctx, sub.enabled ? ctx.t('sources-subscribed-toast') : ctx.t('sources-unsubscribed-toast'));
-    }
+    } else await answer(ctx);
+    if (action === 'list') return showSources(kit, ctx, true);
     if (action === 'mode') {
       const s = await kit.deps.sources.get(userId, sourceId);
       await kit.deps.sources.setMode(userId, sourceId, s.subscription?.mode === 'auto' ? 'confirm' : 'auto');

@@ -40,6 +40,8 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
   const c = new Composer<BotContext>();
   const pm = c.chatType('private');
   const drafts = new Map<number, TradeDraft>();
+  /** Confirmation messages already acted on (`chatId:messageId`): a second tap only gets a toast. */
+  const confirmed = new Set<string>();
 
   pm.command('positions', (ctx) => showPositions(kit, ctx));
   pm.command('orders', async (ctx) => {
@@ -116,6 +118,13 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
   c.callbackQuery(tradeData.filter, async (ctx) => {
     const d = tradeData.unpack(ctx.callbackQuery.data);
     const draft = drafts.get(ctx.from.id);
+    const msg = ctx.callbackQuery.message;
+    const msgKey = msg ? `${msg.chat.id}:${msg.message_id}` : null;
+    if (d.action === 'ok' && msgKey && confirmed.has(msgKey)) {
+      // A double tap: the first one opened the trade and its message stays as it is.
+      await answer(ctx, ctx.t('trade-already-confirmed'));
+      return;
+    }
     await answer(ctx);
     if (d.action === 'cancel' || !draft) {
       drafts.delete(ctx.from.id);
@@ -154,7 +163,13 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
     }
     if (d.action === 'ok') {
       drafts.delete(ctx.from.id);
-      const r = await kit.deps.portfolio.openManual(userOf(ctx).id, draft as ManualDraft);
+      if (msgKey) {
+        confirmed.add(msgKey);
+        if (confirmed.size > 1_000) confirmed.delete(confirmed.values().next().value!);
+      }
+      // One confirmation message, one trade: a double tap (or a retry after a restart) carries the same request id.
+      const requestId = `trade:${ctx.from.id}:${draft.chatId}:${draft.promptId}`;
+      const r = await kit.deps.portfolio.openManual(userOf(ctx).id, { ...(draft as ManualDraft), requestId });
       return editOrReply(ctx, ctx.t('trade-opened', { id: r.tradeId, symbol: esc(draft.symbol ?? '') }));
     }
   });

@@ -103,8 +103,10 @@ export class BotApiEmulator {
   readonly bot: TgUser;
   /** Every API call the bot made, in order. */
   readonly calls: ApiCall[] = [];
-  /** Commands registered with setMyCommands, by language code ('' = default). */
+  /** Commands registered with setMyCommands in the default scope, by language code ('' = default). */
   readonly commands = new Map<string, { command: string; description: string }[]>();
+  /** Commands registered for other scopes, by `<scope>|<language code>`, e.g. `chat:42|` (see scopeKey). */
+  readonly scopedCommands = new Map<string, { command: string; description: string }[]>();
   /** Answers to callback queries (toasts), by callback query id. */
   readonly callbackAnswers = new Map<string, { text?: string; show_alert?: boolean }>();
   webhook: { url: string; secretToken?: string } | null = null;
@@ -307,6 +309,29 @@ export class BotApiEmulator {
     return (this.nextMessageId.get(chatId) ?? 1) - 1;
   }
 
+  /**
+   * The id the next message in this chat gets (the sandbox continues a chat's
+   * ids after a restart: the bot's database remembers the old ones). Ids only
+   * grow: an id at or below one already used is refused.
+   */
+  setNextMessageId(chatId: number, id: number): void {
+    if (!Number.isInteger(id) || id < 1) throw new Error(`message id must be a positive integer, got ${id}`);
+    if (id <= this.lastMessageId(chatId)) throw new Error(`chat ${chatId} already has message ${this.lastMessageId(chatId)}; the next id must be above it`);
+    this.nextMessageId.set(chatId, id);
+  }
+
+  /** `chat:<id>` for a chat scope, `<type>` for other scopes, '' for the default scope. */
+  private scopeOf(scope: unknown): string {
+    const sc = (scope ?? {}) as { type?: unknown; chat_id?: unknown; user_id?: unknown };
+    if (!sc.type || sc.type === 'default') return '';
+    if (sc.type === 'chat' || sc.type === 'chat_administrators') {
+      const chat = this.chatOrThrow(sc.chat_id);
+      return `${String(sc.type)}:${chat.id}`;
+    }
+    if (sc.type === 'chat_member') return `chat_member:${String(sc.chat_id)}:${String(sc.user_id)}`;
+    return String(sc.type);
+  }
+
   // -------------------------------------------------------------- internal
 
   /** Adds a message to a chat's transcript (used by the actors). */
@@ -451,14 +476,24 @@ export class BotApiEmulator {
         return { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.queue.length };
       case 'setMyCommands': {
         const lang = typeof p.language_code === 'string' ? p.language_code : '';
-        this.commands.set(lang, (p.commands as { command: string; description: string }[]) ?? []);
+        const scope = this.scopeOf(p.scope);
+        const list = (p.commands as { command: string; description: string }[]) ?? [];
+        if (scope === '') this.commands.set(lang, list);
+        else this.scopedCommands.set(`${scope}|${lang}`, list);
         return true;
       }
-      case 'getMyCommands':
-        return this.commands.get(typeof p.language_code === 'string' ? p.language_code : '') ?? [];
-      case 'deleteMyCommands':
-        this.commands.delete(typeof p.language_code === 'string' ? p.language_code : '');
+      case 'getMyCommands': {
+        const lang = typeof p.language_code === 'string' ? p.language_code : '';
+        const scope = this.scopeOf(p.scope);
+        return (scope === '' ? this.commands.get(lang) : this.scopedCommands.get(`${scope}|${lang}`)) ?? [];
+      }
+      case 'deleteMyCommands': {
+        const lang = typeof p.language_code === 'string' ? p.language_code : '';
+        const scope = this.scopeOf(p.scope);
+        if (scope === '') this.commands.delete(lang);
+        else this.scopedCommands.delete(`${scope}|${lang}`);
         return true;
+      }
       case 'setChatMenuButton':
       case 'setMyDescription':
       case 'setMyShortDescription':

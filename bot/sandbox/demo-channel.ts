@@ -8,7 +8,7 @@
  * my_chat_member path a real channel takes.
  */
 import { parseSignal } from '../../services/signals/parser.js';
-import type { BotApiEmulator, ChannelClient, TranscriptMessage } from './bot-api-emulator.js';
+import type { BotApiEmulator, ChannelClient } from './bot-api-emulator.js';
 import type { ChannelView } from './terminal-chat.js';
 
 /** Anything that knows the current price of a unified symbol (a Paper price feed does). */
@@ -79,8 +79,8 @@ const KEEP_POSTS = 50;
 const KEEP_SIGNALS = 20;
 
 /** Makes the emulator's next message id in `chatId` greater than `lastId` (ids a previous run used). */
-export function skipMessageIds(emulator: BotApiEmulator, chatId: number, lastId: number, from: TranscriptMessage['from']): void {
-  while (emulator.lastMessageId(chatId) < lastId) emulator.addMessage(chatId, from, '', { deleted: true });
+export function continueMessageIds(emulator: BotApiEmulator, chatId: number, lastId: number): void {
+  if (lastId > emulator.lastMessageId(chatId)) emulator.setNextMessageId(chatId, lastId + 1);
 }
 
 /** Checks a loaded state loosely; anything odd means starting afresh. */
@@ -215,7 +215,7 @@ export class DemoChannel implements ChannelView {
     this.onState = options.onState;
     const r = options.restore;
     if (r && isDemoChannelState(r)) {
-      skipMessageIds(this.emu, this.client.id, r.lastMessageId, 'channel');
+      continueMessageIds(this.emu, this.client.id, r.lastMessageId);
       this.all.push(...r.posts.slice(-KEEP_POSTS));
       for (const sig of r.signals) this.signalsById.set(sig.messageId, sig);
     }

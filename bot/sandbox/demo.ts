@@ -16,17 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { run, type RunnerHandle } from '@grammyjs/runner';
 import { createApp, type App } from '../../services/app.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
 import { createSandboxPriceFeed, type SandboxPriceFeed } from '../../services/sandbox-prices.js';
 import { isAppError } from '../../models/errors.js';
-import { createBot } from '../create-bot.js';
-import { registerCommands } from '../i18n.js';
-import { createNotifier } from '../notifier.js';
+import { startBot } from '../start.js';
 import { BotApiEmulator, type UserClient } from './bot-api-emulator.js';
-import { DemoChannel, isDemoChannelState, skipMessageIds, type DemoChannelState } from './demo-channel.js';
+import { continueMessageIds, DemoChannel, isDemoChannelState, type DemoChannelState } from './demo-channel.js';
 import { TerminalChat, type DrawMode } from './terminal-chat.js';
 
 /** A well-formed token that is not anyone's: the emulator accepts only this one. */
@@ -161,29 +158,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       logger: log,
       paperFeed: feed,
       dailySummary: false,
+      // You are the admin here: no "the bot restarted" alert at every start.
+      restartAlert: false,
       ...(options.notifications ? { notifications: options.notifications } : {}),
     });
+    // Closes the app if the bot never started (idempotent: the bot's stop closes it too).
     cleanups.push(() => app.close());
     // Runs after the bot has stopped and the last notifications went out.
     let persistOnStop: () => void = () => undefined;
     cleanups.push(() => persistOnStop());
-
-    // The emulator has no rate limits: no outgoing throttle (Telegram's 1 message/s per chat), no flood control.
-    const { bot, i18n } = createBot(SANDBOX_TOKEN, app, { apiRoot: emulator.apiRoot, flood: false, throttle: false });
-    const notifier = createNotifier({ api: bot.api, i18n, users: app.users, log });
-    app.setNotificationSink(notifier.sink);
-    app.daily.setDelivery(notifier.sendDaily);
-    await bot.init();
-    await registerCommands(bot.api, i18n).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'setMyCommands failed'));
-    await app.trading.reconcile({ startup: true }).catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'startup reconciliation failed'));
-    await bot.api.deleteWebhook();
-    const runner: RunnerHandle = run(bot, {
-      runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query', 'channel_post', 'edited_channel_post', 'my_chat_member'] } },
-    });
-    cleanups.push(async () => {
-      if (runner.isRunning()) await runner.stop();
-      await app.notifications.drain().catch(() => undefined);
-    });
 
     // Message ids continue from the last run: the bot's database remembers the old ones.
     const stateFile = path.join(dataDir, 'sandbox.json');
@@ -194,7 +177,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       username: 'sandbox_user',
       languageCode: options.language ?? defaultLanguage(),
     });
-    skipMessageIds(emulator, user.id, previous?.userLastMessageId ?? 0, 'user');
+    continueMessageIds(emulator, user.id, previous?.userLastMessageId ?? 0);
+
+    // The same start-up as `npm start` (sinks, commands, jobs, grid loop, license job, long polling).
+    // The emulator has no rate limits: no outgoing throttle (Telegram's 1 message/s per chat), no flood control.
+    const started = await startBot(app, config, { bot: { flood: false, throttle: false } });
+    cleanups.push(() => started.stop());
     let channel: DemoChannel | null = null;
     const persist = (channelState?: DemoChannelState) => {
       try {

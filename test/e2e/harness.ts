@@ -1,16 +1,21 @@
 /**
- * Starts the real bot against the local Bot API emulator, with the real
- * services (in-memory SQLite, Paper exchange on a manual price feed, Bybit
- * through ccxt with intercepted HTTP) and long polling through @grammyjs/runner.
+ * Starts the real product against the local Bot API emulator: the real
+ * services (createApp: in-memory SQLite, Paper exchange on a manual price
+ * feed, Bybit through ccxt with intercepted HTTP) and the real start-up
+ * (startBot from bot/start.ts: createBot with the access gate and admin
+ * features, every sink, setMyCommands, app.start() with the jobs, the grid
+ * loop and the license job, long polling through @grammyjs/runner) — the
+ * same wiring as `npm start`, with faster timings.
+ *
+ * The reconciliation / tracking jobs get a manual scheduler: `runJobs()`
+ * runs one scheduled tick of each, so tests decide when tracking happens.
  */
-import { run, type RunnerHandle } from '@grammyjs/runner';
 import { Writable } from 'node:stream';
 import { BotApiEmulator } from '../../bot/sandbox/bot-api-emulator.js';
-import { createBot } from '../../bot/create-bot.js';
-import { createNotifier } from '../../bot/notifier.js';
-import { registerCommands } from '../../bot/i18n.js';
+import { startBot, type StartedBot } from '../../bot/start.js';
 import { createApp, type App } from '../../services/app.js';
 import { loadConfig } from '../../services/config.js';
+import type { Scheduler } from '../../services/jobs.js';
 import { createLogger } from '../../services/logger.js';
 import { ManualPriceFeed, MemoryPaperStore } from '../../exchanges/paper/index.js';
 import { fakeHttp, fixture, type FakeHttp } from '../exchanges/ccxt/fake-http.js';
@@ -19,12 +24,27 @@ import { tempDir } from '../helpers/db.js';
 export interface Harness {
   emu: BotApiEmulator;
   app: App;
+  started: StartedBot;
   feed: ManualPriceFeed;
   bybit: FakeHttp;
   /** Every log line, parsed (to check error ids and that no secret is logged). */
   logs: Record<string, unknown>[];
   logText(): string;
+  /** Runs one tick of every scheduled job (reconciliation, tracking) and waits for it. */
+  runJobs(): Promise<void>;
+  /** Cron expressions the app scheduled through the jobs scheduler. */
+  scheduled: string[];
   stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  access?: 'open' | 'invite';
+  adminIds?: number[];
+  licenseRequired?: boolean;
+  broadcastPerSecond?: number;
+  /** Per-user flood budget per minute (default FLOOD_MAX). */
+  floodMax?: number;
+  logLevel?: 'debug' | 'info' | 'warn';
 }
 
 /** Per-user flood budget in the harness (per minute). */
@@ -43,7 +63,7 @@ export function bybitRoutes(): FakeHttp {
   ]);
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const emu = await BotApiEmulator.start({ maxPollMs: 300 });
   const { dir, cleanup } = tempDir('stb-e2e-');
   const lines: string[] = [];
@@ -53,6 +73,7 @@ export async function startHarness(): Promise<Harness> {
       cb();
     },
   });
+  const level = options.logLevel ?? 'debug';
   const config = loadConfig({
     env: {
       TELEGRAM_BOT_TOKEN: emu.token,
@@ -61,15 +82,36 @@ export async function startHarness(): Promise<Harness> {
       DATA_DIR: dir,
       MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
       BYBIT_API_URL: 'http://127.0.0.1:18080',
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: level,
+      ACCESS: options.access ?? 'open',
+      ADMIN_IDS: (options.adminIds ?? []).join(','),
+      LICENSE_REQUIRED: options.licenseRequired ? 'true' : 'false',
+      ...(options.broadcastPerSecond ? { BROADCAST_PER_SECOND: String(options.broadcastPerSecond) } : {}),
     },
     envFile: null,
   });
-  const logger = createLogger({ level: 'debug', destination: sink, secrets: [emu.token] });
+  const logger = createLogger({ level, destination: sink, secrets: [emu.token] });
   const feed = new ManualPriceFeed();
   feed.set('BTC/USDT', 65_000);
   feed.set('ETH/USDT', 3_000);
   const bybit = bybitRoutes();
+
+  // The jobs' ticks run when the test says so.
+  const tasks: (() => Promise<void>)[] = [];
+  const scheduled: string[] = [];
+  const scheduler: Scheduler = {
+    schedule(expression, task) {
+      scheduled.push(expression);
+      tasks.push(task);
+      return {
+        stop: () => {
+          const i = tasks.indexOf(task);
+          if (i >= 0) tasks.splice(i, 1);
+        },
+      };
+    },
+  };
+
   const app = await createApp(config, {
     logger,
     paperFeed: feed,
@@ -77,23 +119,30 @@ export async function startHarness(): Promise<Harness> {
     fetchImpl: bybit.fetch,
     notifications: { coalesceMs: 30, perChatIntervalMs: 0 },
     dailySummary: false,
+    jobs: { scheduler },
+    gridLoopMs: 60_000,
   });
   const fast = { maxConcurrent: 4, minTime: 0 };
-  const { bot, i18n } = createBot(config.TELEGRAM_BOT_TOKEN!, app, {
-    apiRoot: config.TELEGRAM_API_ROOT,
-    throttle: { out: fast, group: fast, global: { reservoir: 1000, reservoirRefreshAmount: 1000, reservoirRefreshInterval: 1000 } },
-    autoRetry: { maxRetryAttempts: 3, maxDelaySeconds: 2 },
-    flood: { max: FLOOD_MAX, windowMs: 60_000 },
-  });
-  const notifier = createNotifier({ api: bot.api, i18n, users: app.users, log: app.log });
-  app.setNotificationSink(notifier.sink);
-  app.daily.setDelivery(notifier.sendDaily);
-  await bot.init();
-  await registerCommands(bot.api, i18n);
-  const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query', 'channel_post', 'edited_channel_post', 'my_chat_member'] } } });
+  let started: StartedBot;
+  try {
+    started = await startBot(app, config, {
+      bot: {
+        throttle: { out: fast, group: fast, global: { reservoir: 1000, reservoirRefreshAmount: 1000, reservoirRefreshInterval: 1000 } },
+        autoRetry: { maxRetryAttempts: 3, maxDelaySeconds: 2 },
+        flood: { max: options.floodMax ?? FLOOD_MAX, windowMs: 60_000 },
+      },
+      drainTimeoutMs: 1_000,
+    });
+  } catch (e) {
+    await app.close();
+    await emu.close();
+    cleanup();
+    throw e;
+  }
   return {
     emu,
     app,
+    started,
     feed,
     bybit,
     get logs() {
@@ -106,9 +155,12 @@ export async function startHarness(): Promise<Harness> {
       });
     },
     logText: () => lines.join('\n'),
+    async runJobs() {
+      for (const task of [...tasks]) await task();
+    },
+    scheduled,
     async stop() {
-      await runner.stop();
-      await app.close();
+      await started.stop();
       await emu.close();
       cleanup();
     },

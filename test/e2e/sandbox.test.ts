@@ -352,8 +352,9 @@ describe('entry points (child processes)', () => {
   });
 
   function spawnTsx(script: string, cwd: string, extraEnv: Record<string, string> = {}) {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.TELEGRAM_BOT_TOKEN;
+    Object.assign(env, extraEnv, { NO_COLOR: '1' });
     const child = spawn(TSX, [path.join(ROOT, script)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -369,6 +370,43 @@ describe('entry points (child processes)', () => {
     expect(err.text).toContain('npm run demo');
     expect(err.text).toMatch(/configuration table in README\.md/);
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('npm start with a token starts everything (commands, jobs, grid loop, license job, restart alert) and stops cleanly on %s', async (signal) => {
+    const emu = await BotApiEmulator.start({ maxPollMs: 200 });
+    cleanups.push(() => emu.close());
+    // The admin has a chat with the bot already: admin commands go to their chat's scope, the restart alert to them.
+    const admin = emu.user({ id: 777, firstName: 'Root', languageCode: 'en' });
+    const { dir, cleanup } = tempDir('start-');
+    cleanups.push(cleanup);
+    const dbFile = path.join(dir, 'data', 'bot.sqlite');
+    const { child, exited, out } = spawnTsx('bot/main.ts', dir, {
+      TELEGRAM_BOT_TOKEN: emu.token,
+      TELEGRAM_API_ROOT: emu.apiRoot,
+      ADMIN_IDS: '777',
+      DATA_DIR: path.join(dir, 'data'),
+      DATABASE_URL: dbFile,
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+    });
+    await out.waitFor('bot started (long polling)', 0, 20_000);
+    expect(out.text).toMatch(/"jobs":true,"gridLoop":true,"licenseJob":true,"dailySummary":true.*background jobs started/);
+    expect(emu.commands.get('')?.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'grid', 'license']));
+    expect(emu.commands.get('')?.map((c) => c.command)).not.toContain('admin');
+    expect(emu.scopedCommands.get('chat:777|')?.map((c) => c.command)).toContain('admin');
+    await admin.waitForReply(/The bot restarted/);
+    admin.send('/start');
+    await admin.waitForReply(/Hi, Root/);
+
+    child.kill(signal);
+    expect(await exited).toBe(0);
+    expect(out.text).toMatch(new RegExp(`"signal":"${signal}".*signal received`));
+    expect(out.text).toContain('"msg":"stopped"');
+    expect(fs.existsSync(dbFile)).toBe(true);
+    // Nothing polls the Bot API any more.
+    const calls = emu.seq;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(emu.seq).toBe(calls);
+  }, 40_000);
 
   it.each(['SIGINT', 'SIGTERM'] as const)('the demo runs in data/demo of its working directory, ignores .env and stops cleanly on %s', async (signal) => {
     const { dir, cleanup } = tempDir('demo-');

@@ -38,9 +38,16 @@ async function accountsOf(telegramId: number) {
 }
 
 describe('trader flow', () => {
-  it('registers commands per language at start', () => {
-    expect(h.emu.commands.get('')?.map((c) => c.command)).toContain('connect');
+  it('registers commands per language at start: grid and license for everyone, admin for no one by default', () => {
+    const names = h.emu.commands.get('')?.map((c) => c.command);
+    expect(names).toEqual(expect.arrayContaining(['connect', 'grid', 'license']));
+    expect(names).not.toContain('admin');
     expect(h.emu.commands.get('ru')?.find((c) => c.command === 'stats')?.description).toBe('Статистика торговли');
+    expect(h.emu.commands.get('ru')?.find((c) => c.command === 'grid')?.description).toBe('Сеточные (DCA) боты');
+  });
+
+  it('starts the background jobs at start: reconciliation and the tracking schedules', () => {
+    expect(h.scheduled).toEqual(expect.arrayContaining(['*/2 * * * *', '*/5 * * * * *']));
   });
 
   it('/start greets in the user language with the main menu, and the Paper account exists', async () => {
@@ -142,6 +149,21 @@ describe('trader flow', () => {
     expect(list.plain).toContain('Subscribed, mode: auto');
   });
 
+  it('the subscribe / unsubscribe toast shows on the button press', async () => {
+    alice.send('/sources');
+    const list = await alice.waitForReply((m) => m.plain.startsWith('Signal sources'));
+    alice.press(/Pro <Signals>/, { messageId: list.messageId });
+    await h.emu.waitFor(() => h.emu.message(alice.id, list.messageId)?.keyboard?.flat().some((b) => b.text === '🚫 Unsubscribe'));
+    const off = alice.press('🚫 Unsubscribe', { messageId: list.messageId });
+    await h.emu.waitFor(() => h.emu.callbackAnswers.get(off));
+    expect(h.emu.callbackAnswers.get(off)).toMatchObject({ text: 'Unsubscribed' });
+    await h.emu.waitFor(() => h.emu.message(alice.id, list.messageId)?.keyboard?.flat().some((b) => b.text === '✅ Subscribe'));
+    const on = alice.press('✅ Subscribe', { messageId: list.messageId });
+    await h.emu.waitFor(() => h.emu.callbackAnswers.get(on));
+    expect(h.emu.callbackAnswers.get(on)).toMatchObject({ text: 'Subscribed' });
+    await h.emu.waitFor(() => h.emu.message(alice.id, list.messageId)?.keyboard?.flat().some((b) => b.text === '🚫 Unsubscribe'));
+  });
+
   it('a channel post opens a trade that appears in /positions; a button closes it; /stats shows the result', async () => {
     channel.post(SIGNAL);
     const opened = await alice.waitForReply(/BTC\/USDT.*opened/s, { timeoutMs: 8_000 });
@@ -168,6 +190,38 @@ describe('trader flow', () => {
     expect(stats.plain).toMatch(/Trades: 1 \(won 1, lost 0\)/);
     expect(stats.plain).toContain('Pro <Signals>');
     expect(stats.plain).toContain('BTC/USDT');
+  });
+
+  it('/trade: a double tap on Confirm opens one trade, and the second tap only gets a toast', async () => {
+    const userId = (await h.app.users.findByTelegramId(alice.id))!.id;
+    const before = (await h.app.db.selectFrom('trades').selectAll().where('user_id', '=', userId).execute()).length;
+    const after = h.emu.lastMessageId(alice.id);
+    alice.send('/trade ETH');
+    const prompt = await alice.waitForReply(/Manual trade on/, { after });
+    await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => b.text === '🟢 Long'));
+    alice.press('🟢 Long', { messageId: prompt.messageId });
+    await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => b.text === '25 USDT'));
+    alice.press('25 USDT', { messageId: prompt.messageId });
+    await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.plain.includes('Confirm the trade'));
+    const first = alice.press('✅ Confirm', { messageId: prompt.messageId });
+    const second = alice.press('✅ Confirm', { messageId: prompt.messageId });
+    await h.emu.waitFor(() => h.emu.callbackAnswers.get(first) && h.emu.callbackAnswers.get(second));
+    const opened = await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.plain.match(/Trade #(\d+) on ETH\/USDT sent/));
+    expect(h.emu.callbackAnswers.get(second)).toMatchObject({ text: 'This trade was already sent.' });
+    await h.emu.settle();
+    const trades = await h.app.db.selectFrom('trades').selectAll().where('user_id', '=', userId).execute();
+    expect(trades.length).toBe(before + 1);
+    expect(trades.at(-1)!.id).toBe(Number(opened[1]));
+    // The confirmation message still says the trade was sent (the second tap did not overwrite it).
+    expect(h.emu.message(alice.id, prompt.messageId)!.plain).toMatch(/Trade #\d+ on ETH\/USDT sent/);
+    // The trade is idempotent on the service side too: the same request id returns the same trade.
+    const again = await h.app.trading.openManual({ userId, symbol: 'ETH/USDT', side: 'long', entryType: 'market', marginUsdt: 25, requestId: `trade:${alice.id}:${alice.id}:${prompt.messageId}` });
+    expect(again).toEqual({ ok: true, tradeId: Number(opened[1]), status: 'duplicate' });
+    // Close it again so later tests start without an ETH position (and wait for the notification).
+    const beforeClose = h.emu.lastMessageId(alice.id);
+    expect(await h.app.trading.closeTrade(userId, Number(opened[1]))).toMatchObject({ ok: true });
+    await alice.waitForReply(/ETH\/USDT.*closed/s, { after: beforeClose });
+    await h.emu.settle();
   });
 
   it('bad inputs get a clear answer and change nothing', async () => {

@@ -2,7 +2,9 @@
  * Access and admin end to end through the local Bot API emulator: invite-only
  * onboarding (code and approval), blocked users, no admin action for a normal
  * user, /license, broadcast to 100 users within the throttle, and the kill
- * switch stopping a channel signal (and its undo letting the next one in).
+ * switch stopping a channel signal through the trading service's entry gate
+ * (and its undo letting the next one in). The harness is the product's own
+ * wiring (createApp + startBot).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserClient } from '../../../bot/sandbox/bot-api-emulator.js';
@@ -139,10 +141,10 @@ describe('admin rights', () => {
     await h.emu.settle();
     expect(h.emu.botMessages(eve.id).some((m) => m.plain.includes('User #'))).toBe(false);
     expect((await audit.listAudit(h.app.db, { limit: 1000 })).length).toBe(auditBefore);
-    expect(await h.svc.gate.killSwitch()).toMatchObject({ on: false });
+    expect(await h.app.gate.killSwitch()).toMatchObject({ on: false });
     const v = await usersRepo.findUserById(h.app.db, victim!.id);
     expect([v?.status, v?.role, v?.license_expires_at]).toEqual(['active', 'trader', null]);
-    expect(await h.svc.access.isAdmin(2004)).toBe(false);
+    expect(await h.app.access.isAdmin(2004)).toBe(false);
   });
 });
 
@@ -166,8 +168,8 @@ describe('licenses', () => {
     dave.send('/license');
     await dave.waitForReply(/New trades are paused; your open trades are still managed until/, { after });
     const u = await usersRepo.findUserByTelegramId(h.app.db, 2003);
-    expect(await h.svc.gate.canOpenEntries(u!.id)).toEqual({ ok: false, reason: 'license-expired' });
-    expect(await h.svc.gate.canManage(u!.id)).toBe(true);
+    expect(await h.app.gate.canOpenEntries(u!.id)).toEqual({ ok: false, reason: 'license-expired' });
+    expect(await h.app.gate.canManage(u!.id)).toBe(true);
   });
 });
 
@@ -187,15 +189,15 @@ describe('kill switch', () => {
     await adminMenu();
     admin.press('🛑 Kill switch');
     await admin.waitForReply(/Tap again to confirm/);
-    expect((await h.svc.gate.killSwitch()).on).toBe(false); // the first tap changes nothing
+    expect((await h.app.gate.killSwitch()).on).toBe(false); // the first tap changes nothing
     admin.press('🛑 Yes, pause all entries');
     await h.emu.waitFor(() => admin.lastBotMessage()?.plain.includes('Kill switch is ON'));
-    expect((await h.svc.gate.killSwitch()).on).toBe(true);
+    expect((await h.app.gate.killSwitch()).on).toBe(true);
 
+    const afterKill = h.emu.lastMessageId(trader.id);
     channel.post(SIGNAL);
-    await h.emu.waitFor(() => h.emu.pendingUpdates === 0);
-    await h.emu.settle();
-    await new Promise((r) => setTimeout(r, 300));
+    // The trading service's own entry gate refuses the entry, and the trader is told why.
+    await trader.waitForReply(/BTC\/USDT: signal skipped — new trades are paused for everyone/, { after: afterKill });
     const stored = await h.app.db.selectFrom('signals').selectAll().execute();
     expect(stored.length).toBeGreaterThanOrEqual(1);
     expect(await h.app.db.selectFrom('trades').selectAll().execute()).toEqual([]);
@@ -216,12 +218,22 @@ describe('kill switch', () => {
     ]);
   });
 
-  it('admin health shows uptime, the kill switch and last-hour counts', async () => {
+  it('admin health shows uptime, the kill switch, last-hour counts and the last handler error with its id', async () => {
+    // A handler fails unexpectedly (Telegram refuses its reply): the user gets an error id, the admin sees it.
+    const trader = h.emu.user({ id: 2005, firstName: 'Tina', languageCode: 'en' });
+    const after = h.emu.lastMessageId(trader.id);
+    h.emu.failNext({ method: 'sendMessage', errorCode: 400, description: 'Bad Request: chat is odd' });
+    trader.send('/help');
+    const failed = await trader.waitForReply(/error id: [0-9a-f]{8}/, { after });
+    const errorId = /error id: ([0-9a-f]{8})/.exec(failed.plain)![1]!;
+
     await adminMenu();
     admin.press('🩺 Health');
     const m = await h.emu.waitFor(() => admin.lastBotMessage()?.plain.includes('Uptime') && admin.lastBotMessage());
     expect(m.plain).toMatch(/Last hour: 2 signals, \d+ orders, 1 trades/);
     expect(m.plain).toContain('Kill switch: off');
+    expect(m.plain).toContain('Last errors: 1');
+    expect(m.plain).toMatch(new RegExp(`${errorId} telegram-400 .*sendMessage: Bad Request: chat is odd`));
   });
 });
 

@@ -13,6 +13,32 @@ afterEach(async () => {
 });
 
 describe('BotApiEmulator', () => {
+  it('setNextMessageId continues a chat at a given id, with no placeholder messages, and never reuses an id', async () => {
+    const bot = new Bot(emu.token, { client: { apiRoot: emu.apiRoot } });
+    const u = emu.user({ id: 7, firstName: 'W' });
+    emu.setNextMessageId(u.id, 41);
+    expect(emu.lastMessageId(u.id)).toBe(40);
+    expect(emu.transcript(u.id)).toEqual([]);
+    expect(u.send('hello')).toBe(41);
+    expect((await bot.api.sendMessage(u.id, 'reply')).message_id).toBe(42);
+    expect(emu.transcript(u.id).map((m) => m.messageId)).toEqual([41, 42]);
+    expect(() => emu.setNextMessageId(u.id, 42)).toThrow(/already has message 42/);
+    expect(() => emu.setNextMessageId(u.id, 0)).toThrow(/positive integer/);
+  });
+
+  it('keeps setMyCommands per scope and language; a chat scope needs a known chat', async () => {
+    const bot = new Bot(emu.token, { client: { apiRoot: emu.apiRoot } });
+    const u = emu.user({ id: 8, firstName: 'X' });
+    await bot.api.setMyCommands([{ command: 'start', description: 'Start' }]);
+    await bot.api.setMyCommands([{ command: 'start', description: 'Старт' }], { language_code: 'ru' });
+    await bot.api.setMyCommands([{ command: 'admin', description: 'Admin' }], { scope: { type: 'chat', chat_id: u.id } });
+    expect(emu.commands.get('')?.map((c) => c.command)).toEqual(['start']);
+    expect(emu.scopedCommands.get(`chat:${u.id}|`)?.map((c) => c.command)).toEqual(['admin']);
+    expect((await bot.api.getMyCommands({ scope: { type: 'chat', chat_id: u.id } })).map((c) => c.command)).toEqual(['admin']);
+    expect((await bot.api.getMyCommands({ language_code: 'ru' }))[0]!.description).toBe('Старт');
+    await expect(bot.api.setMyCommands([{ command: 'admin', description: 'Admin' }], { scope: { type: 'chat', chat_id: 999 } })).rejects.toThrow(/chat not found/);
+  });
+
   it('records messages, edits (refusing no-op edits), deletions and callback answers', async () => {
     const bot = new Bot(emu.token, { client: { apiRoot: emu.apiRoot } });
     const u = emu.user({ id: 5, firstName: 'U' });

@@ -84,6 +84,25 @@ describe('notification rendering', () => {
     expect(s.startsWith('notify-burst(count=2)')).toBe(true);
     expect(s).toContain('notify-sl-hit(');
   });
+  it('carries grid notifications in the same burst as trading events', () => {
+    const s = renderBurst(t, [closed, { type: 'grid-stopped', userId: 1, botId: 3, symbol: 'ETH/USDT', side: 'long', reason: 'manual' }]);
+    expect(s.startsWith('notify-burst(count=2)')).toBe(true);
+    expect(s).toContain('grid-note-stopped(bot=#3 ETH/USDT,reason=grid-stop-manual)');
+    expect(s).toContain('notify-trade-closed(');
+  });
+  it('names the entry gate reason of a refused plan (kill switch, license), and falls back for unknown ones', () => {
+    const refused = (gate?: string): TradingEvent => ({ type: 'plan-refused', userId: 1, signalId: 1, symbol: 'BTC/USDT', reason: 'entry-gate', details: gate ? { gate } : {}, ...(gate ? { gate } : {}) });
+    expect(renderEvent(t, refused('kill-switch'))).toContain('reason=refusal-gate-kill-switch');
+    expect(renderEvent(t, refused('license-expired'))).toContain('reason=refusal-gate-license-expired');
+    expect(renderEvent(t, refused('something-new'))).toContain('reason=refusal-entry-gate');
+    expect(renderEvent(t, refused())).toContain('reason=refusal-entry-gate');
+  });
+  it('renders the first fill of a multi-entry plan as the trade being opened', () => {
+    const first: TradingEvent = { type: 'entry-filled', userId: 1, tradeId: 7, symbol: 'LINK/USDT', side: 'short', filled: 9.9, planned: 19.9, averagePrice: 15, first: true, stopLoss: 16 };
+    expect(renderEvent(t, first)).toContain('notify-entry-first(');
+    expect(renderEvent(t, first)).toContain('sl=16');
+    expect(renderEvent(t, { ...first, first: false })).toContain('notify-entry-filled(');
+  });
   it('names unknown error codes generically', () => {
     expect(renderEvent(t, { type: 'error', userId: 1, code: 'something-new' })).toContain('err-unknown-code(code=something-new)');
     expect(renderEvent(t, { type: 'error', userId: 1, code: 'insufficient-funds' })).toContain('error=err-insufficient-funds');
