@@ -7,6 +7,9 @@
  * Percentages are numbers (20 = 20 %), the pause is in seconds. `--sl off`
  * (or leaving --sl out) runs without a stop-loss. With --json the last line
  * printed is one JSON object {cycles, tpCycles, slCycles, pnl, fees, maxDrawdown, maxCapital}.
+ * Exit codes: 0 done (a later cycle refused by the market's minimums ends the run
+ * normally, noted on stderr); 1 invalid parameters or the very first cycle refused
+ * (reason and minimum deposit on stderr, nothing on stdout); 2 usage errors.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -108,10 +111,17 @@ function main(): void {
     const started = performance.now();
     const report = simulateGrid(series, { params, market, feeMaker, feeTaker, keepCycles: values.cycles });
     const ms = performance.now() - started;
-    if (report.refusal && report.cycleRecords.length === 0 && report.cycles === 0) {
+    if (report.refusal !== null && report.cyclesStarted === 0) {
+      // The very first cycle was refused (e.g. level 0 under the minimum order size): nothing ran.
       const r = report.refusal;
       console.error(`cannot start a cycle: ${r instanceof Error ? r.message : String(r)}`);
       if (isAppError(r)) console.error(JSON.stringify(r.details));
+      process.exit(1);
+    }
+    // A later refused cycle (the price moved so a level fell under the minimum) ends the run there.
+    if (report.refusal !== null) {
+      const r = report.refusal;
+      console.error(`stopped: a later cycle was refused: ${r instanceof Error ? r.message : String(r)}`);
     }
     const f = (v: number, d = 4) => v.toFixed(d);
     if (values.cycles) {

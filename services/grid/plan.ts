@@ -223,7 +223,9 @@ export function planGrid(p: GridParams, startPrice: number, market: GridMarket |
   }
   const fullAverage = notional / totalQty;
   const fullStopLoss = p.stopLoss === null ? null : roundGridPrice(market, stopLossPrice(p.side, fullAverage, p.stopLoss));
-  // Levels a steady move never reaches because the stop-loss (re-priced after each fill) comes first.
+  // Levels a steady move never reaches because the stop-loss (re-priced after each fill, rounded as
+  // the core places it) comes first. A level exactly at the stop price counts as unreachable: at the
+  // same price the stop-loss fires first (the Paper engine's tie order, followed by the simulator).
   if (p.stopLoss !== null && levels.length > 1) {
     let q = 0;
     let cost = 0;
@@ -231,7 +233,7 @@ export function planGrid(p: GridParams, startPrice: number, market: GridMarket |
       const l = levels[k] as GridLevel;
       q += l.quantity;
       cost += l.quantity * l.price;
-      const stop = stopLossPrice(p.side, cost / q, p.stopLoss);
+      const stop = roundGridPrice(market, stopLossPrice(p.side, cost / q, p.stopLoss));
       const next = levels[k + 1] as GridLevel;
       if (p.side === 'long' ? next.price <= stop : next.price >= stop) {
         warnings.push({ code: 'stop-above-levels', unreachable: levels.slice(k + 1).map((x) => x.index) });

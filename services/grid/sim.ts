@@ -8,22 +8,32 @@
  *   cycle) or of the first candle strictly after the candle in which the last
  *   cycle ended whose time is ≥ that candle's time + pause (pause 0 = the next
  *   candle). It pays the taker fee. The grid levels rest from that price.
- * - Inside a candle the price walks candlePath() (open→low→high→close when
- *   close ≥ open, else open→high→low→close). On each segment a cursor moves
- *   from the start to the end; the next order to fill is the one met first by
- *   the cursor: an order already "in the money" at the cursor (a gap at the
- *   candle's open) is met at once, any other order when the cursor reaches its
- *   price. Equal meeting points: by price along the direction of travel, then
- *   grid level before take-profit before stop-loss.
+ * - Gap: when a cycle was already active before a candle, the move from the
+ *   previous candle's close to this candle's open is walked first as its own
+ *   segment (the price got to the open from there), so orders the candle opens
+ *   beyond fill nearest-first along the gap's direction, whatever the candle
+ *   does afterwards. Not for the candle whose open fills a new cycle's market
+ *   order (nothing rested before it).
+ * - Inside a candle the price then walks candlePath() (open→low→high→close when
+ *   close ≥ open, else open→high→low→close). On each segment (the gap one
+ *   included) a cursor moves from the start to the end; the next order to fill
+ *   is the one met first by the cursor (an order already "in the money" at the
+ *   cursor is met at once, any other when the cursor reaches its price).
+ *   Equal meeting points: by price along the direction of travel, then the
+ *   Paper engine's tie order — stop-loss, take-profit, grid level. So a grid
+ *   level at the stop-loss price never fills: the stop ends the cycle first
+ *   (plan.ts warns about such levels).
  * - Fill prices: limit orders (grid levels, take-profit) at their own price,
  *   the stop-loss at its trigger price — also on a gap (the spec's literal
- *   rule; the Paper adapter would fill a gap at the open instead).
+ *   rule; the Paper engine fills everything a candle opens beyond at the open
+ *   instead, in its tie order).
  * - After every fill the core re-prices the take-profit (avg × (1 ± tp%)) and
  *   the stop-loss (avg × (1 ∓ sl%)). They take effect from the cursor on: a
  *   take-profit placed at a grid fill lies behind the cursor on that segment
  *   (the price moves away from it) and can fill on a later segment of the same
- *   candle; a re-priced stop-loss ahead of the cursor can trigger on the same
- *   segment.
+ *   candle — a fill during the gap likewise: its take-profit cannot fill during
+ *   the gap but can on the candle's path; a re-priced stop-loss ahead of the
+ *   cursor can trigger on the same segment (the gap included).
  * - Fees: market order and stop-loss pay taker, grid levels and the
  *   take-profit (a reduce-only limit) pay maker; fee = quantity × price × rate.
  * - A cycle ends on take-profit or stop-loss (the bot continues after a
@@ -79,6 +89,8 @@ export interface SimReport extends SimResult {
   stoppedReason: GridStopReason | null;
   /** Why the bot stopped when a cycle could not be planned (e.g. below the minimum order size). */
   refusal: unknown;
+  /** Cycles started (0 with a refusal: the very first cycle was refused). */
+  cyclesStarted: number;
   cycleRecords: CycleRecord[];
   averageCycleMs: number | null;
 }
@@ -89,7 +101,8 @@ interface Book {
   sl: GridOrder | null;
 }
 
-const ROLE_RANK = { entry: 0, 'take-profit': 1, 'stop-loss': 2, close: 3 } as const;
+/** Tie order at the same meeting point and price: the Paper engine's (stop-loss, take-profit, orders). */
+const ROLE_RANK = { 'stop-loss': 0, 'take-profit': 1, entry: 2, close: 3 } as const;
 
 export function simulateGrid(series: CandleSeries, options: SimOptions): SimReport {
   const config: GridConfig = { params: options.params, market: options.market };
@@ -209,13 +222,18 @@ export function simulateGrid(series: CandleSeries, options: SimOptions): SimRepo
   const { time: T, open: O, high: H, low: L, close: C } = series;
   for (candle = 0; candle < n; candle++) {
     time = T[candle] as number;
-    if ((state.phase === 'idle' || state.phase === 'waiting') && candle > endCandle && canStart(state, time)) {
-      cursor = O[candle] as number;
+    const open = O[candle] as number;
+    if (state.phase === 'active') {
+      // A cycle resting from before: the gap previous close -> open is walked first.
+      const prevClose = C[candle - 1] as number;
+      if (prevClose !== open) segment(prevClose, open);
+    } else if ((state.phase === 'idle' || state.phase === 'waiting') && candle > endCandle && canStart(state, time)) {
+      cursor = open;
       feed({ type: 'start', time, price: cursor });
       drain();
     }
     if (state.phase === 'active') {
-      const path = candlePath({ open: O[candle] as number, high: H[candle] as number, low: L[candle] as number, close: C[candle] as number });
+      const path = candlePath({ open, high: H[candle] as number, low: L[candle] as number, close: C[candle] as number });
       segment(path[0], path[1]);
       if (state.phase === 'active') segment(path[1], path[2]);
       if (state.phase === 'active') segment(path[2], path[3]);
@@ -244,6 +262,7 @@ export function simulateGrid(series: CandleSeries, options: SimOptions): SimRepo
     finalEquity: p.deposit + t.pnl + upnl,
     stoppedReason: state.phase === 'stopped' ? state.stopReason : null,
     refusal,
+    cyclesStarted: state.cycleNo,
     cycleRecords: records,
     averageCycleMs: t.cycles > 0 ? t.durationMs / t.cycles : null,
   };

@@ -11,9 +11,12 @@
  * Fees: market entry = taker, grid levels = maker, take-profit (a limit) =
  * maker, stop-loss (a trigger) = taker. Fee = notional x rate.
  *
- * `AuditOptions` switches the few readings of the spec that are open, so a
+ * `AuditOptions` switches the few readings of the spec that were open, so a
  * mismatch with the project can be classified by the switch that removes it.
- * The defaults are this audit's own (literal) reading.
+ * The defaults are the decided readings (issue 9 follow-up: gap walked from
+ * the previous close, exits first on a tie, levels under the minimum merged),
+ * except `peakFromDeposit`, still this audit's own reading (the drawdown peak
+ * question is left open; the project starts the peak at the deposit).
  *
  * Usage as a CLI (same flags as grid:sim, JSON only):
  *   npx tsx test/unit/grid/audit-sim.ts --candles FILE --side long --deposit 100 \
@@ -71,12 +74,19 @@ export interface AuditOptions {
    * Orders a candle opens beyond: 'prev-close' = met along a virtual segment
    * previous close -> open (nearest to the previous price first); 'first-segment'
    * = all met at the open, ordered by price along the candle's first segment
-   * (a zero-length segment counts as rising), as services/grid/sim.ts does.
+   * (a zero-length segment counts as rising), as services/grid/sim.ts did before
+   * the issue 9 follow-up. Decided: 'prev-close'.
    */
   gapOrder: 'prev-close' | 'first-segment';
-  /** Equal meeting point of a grid level and an exit: exits first, or the grid level first. */
+  /**
+   * Equal meeting point of a grid level and an exit: exits first (the Paper
+   * engine's tie order, decided), or the grid level first (the old simulator).
+   */
   tie: 'exits-first' | 'grid-first';
-  /** With a market: a level under the minimum refuses the grid, or is merged into the next deeper level. */
+  /**
+   * With a market: a level under the minimum refuses the grid (literal), or is
+   * merged into the next deeper level (decided, services/grid/README.md).
+   */
   belowMinimum: 'refuse' | 'merge';
 }
 
@@ -88,7 +98,7 @@ export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
   exitRound: 'nearest',
   gapOrder: 'prev-close',
   tie: 'exits-first',
-  belowMinimum: 'refuse',
+  belowMinimum: 'merge',
 };
 
 export interface AuditResult {

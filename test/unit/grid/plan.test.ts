@@ -140,6 +140,23 @@ describe('grid arithmetic: precision and minimum size', () => {
     const plan = planGrid({ ...base, levels: 5, coverage: 40, stopLoss: 5 }, 1, null);
     expect(plan.warnings.find((w) => w.code === 'stop-above-levels')).toEqual({ code: 'stop-above-levels', unreachable: [1, 2, 3, 4] });
   });
+
+  it('a level exactly at the stop-loss price is unreachable (the stop fires first on a tie)', () => {
+    // start 100, levels 100 / 90; stop 10 % from 100 = 90, the same price as level 1
+    const p = { ...base, levels: 2, coverage: 10, multiplier: 1, stopLoss: 10 };
+    expect(planGrid(p, 100, null).warnings).toContainEqual({ code: 'stop-above-levels', unreachable: [1] });
+    // a hair wider stop (89.99) leaves level 1 reachable
+    expect(planGrid({ ...p, stopLoss: 10.01 }, 100, null).warnings.some((w) => w.code === 'stop-above-levels')).toBe(false);
+  });
+
+  it('compares the level with the stop rounded to the tick, as the core places it', () => {
+    // tick 1: stop 100 × (1 − 10.3 %) = 89.7 is placed at 90 = level 1's price → unreachable
+    const m = market({ tickSize: 1, stepSize: 0.001, minQty: 0.001 });
+    const p = { ...base, deposit: 100, leverage: 1, levels: 2, coverage: 10, multiplier: 1, stopLoss: 10.3 };
+    expect(planGrid(p, 100, m).warnings).toContainEqual({ code: 'stop-above-levels', unreachable: [1] });
+    // 10.6 % → 89.4 rounds to 89, below the level: reachable
+    expect(planGrid({ ...p, stopLoss: 10.6 }, 100, m).warnings.some((w) => w.code === 'stop-above-levels')).toBe(false);
+  });
 });
 
 describe('parameter validation', () => {

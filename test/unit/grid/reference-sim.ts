@@ -2,6 +2,8 @@
  * A deliberately naive, independent implementation of the `grid:sim` rules
  * (no core, no order keys, no precision): plain variables, every resting
  * order re-examined at each step. Tests compare the real simulator with it.
+ * Gap: a cycle active before a candle first walks previous close -> open.
+ * Ties (same meeting point and price): stop-loss, take-profit, grid level.
  */
 export interface RefParams {
   side: 'long' | 'short';
@@ -70,6 +72,8 @@ export function referenceSim(candles: RefCandle[], P: RefParams) {
 
   for (let k = 0; k < candles.length; k++) {
     const c = candles[k] as RefCandle;
+    // A cycle resting from before this candle first sees the gap previous close -> open.
+    const gap = inCycle && k > 0 && (candles[k - 1] as RefCandle).close !== c.open;
     if (!inCycle && k > endIdx && c.time >= nextStart) {
       let w = 0;
       for (let i = 0; i < P.levels; i++) w += P.multiplier ** i;
@@ -86,8 +90,9 @@ export function referenceSim(candles: RefCandle[], P: RefParams) {
       reprice();
     }
     if (inCycle) {
-      const pts = c.close >= c.open ? [c.open, c.low, c.high, c.close] : [c.open, c.high, c.low, c.close];
-      for (let s = 0; s < 3 && inCycle; s++) {
+      const path = c.close >= c.open ? [c.open, c.low, c.high, c.close] : [c.open, c.high, c.low, c.close];
+      const pts = gap ? [(candles[k - 1] as RefCandle).close, ...path] : path;
+      for (let s = 0; s < pts.length - 1 && inCycle; s++) {
         const from = pts[s] as number;
         const to = pts[s + 1] as number;
         const down = to < from;
@@ -100,8 +105,8 @@ export function referenceSim(candles: RefCandle[], P: RefParams) {
           for (const lv of pending) {
             const touched = long ? lo <= lv.price : hi >= lv.price;
             if (!touched) continue;
-            const gap = long ? cur <= lv.price : cur >= lv.price;
-            cands.push([gap ? cur : lv.price, lv.price, 0, () => {
+            const beyond = long ? cur <= lv.price : cur >= lv.price;
+            cands.push([beyond ? cur : lv.price, lv.price, 2, () => {
               pending = pending.filter((x) => x !== lv);
               qty += lv.qty;
               cost += lv.qty * lv.price;
@@ -111,16 +116,16 @@ export function referenceSim(candles: RefCandle[], P: RefParams) {
           }
           const tpTouched = long ? hi >= tp : lo <= tp;
           if (tpTouched) {
-            const gap = long ? cur >= tp : cur <= tp;
+            const beyond = long ? cur >= tp : cur <= tp;
             const price = tp;
-            cands.push([gap ? cur : tp, tp, 1, () => end(price, qty * price * fm, k, c.time, true)]);
+            cands.push([beyond ? cur : tp, tp, 1, () => end(price, qty * price * fm, k, c.time, true)]);
           }
           if (sl !== null) {
             const slv = sl;
             const crossed = long ? lo <= slv : hi >= slv;
             if (crossed) {
-              const gap = long ? cur <= slv : cur >= slv;
-              cands.push([gap ? cur : slv, slv, 2, () => end(slv, qty * slv * ft, k, c.time, false)]);
+              const beyond = long ? cur <= slv : cur >= slv;
+              cands.push([beyond ? cur : slv, slv, 0, () => end(slv, qty * slv * ft, k, c.time, false)]);
             }
           }
           if (cands.length === 0) break;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCandles, seriesOf } from '../../../services/grid/candles.js';
-import type { GridParams } from '../../../services/grid/plan.js';
+import { planGrid, type GridParams } from '../../../services/grid/plan.js';
 import { simulateGrid, type SimOptions } from '../../../services/grid/sim.js';
 import { referenceSim, type RefCandle, type RefParams } from './reference-sim.js';
 
@@ -102,6 +102,88 @@ describe('grid simulator: fills along the candle path', () => {
     expect(r.tpCycles).toBe(1);
     const avg = (q * 100 + 2 * q * 105) / (3 * q);
     expect(r.pnl).toBeCloseTo(3 * q * (avg - avg * 0.99), 9);
+  });
+});
+
+describe('grid simulator: gaps and ties (the Paper engine order)', () => {
+  const fees = { feeMaker: 0.0002, feeTaker: 0.00055 };
+  const quiet: [number, number, number, number] = [100, 100.5, 99.5, 100]; // first candle: market order at 100, nothing else
+
+  it.each([
+    ['closes up', [112, 113, 111, 112.5]],
+    ['closes down', [112, 113, 111, 111.5]],
+  ] as const)('gap-up short with the stop before level 1: stopped out at the stop price (candle %s)', (_n, gapCandle) => {
+    // short, q = 100 / (2 × 100) = 0.5 at 100; level 1 at 110; stop 100 × 1.05 = 105; tp 99.
+    // The price went 100 -> 112 before the candle's path: the stop (105) is met before level 1 (110).
+    const r = simulateGrid(candles([quiet, [...gapCandle]]), opts({ side: 'short', deposit: 100, leverage: 1, levels: 2, coverage: 10, multiplier: 1, stopLoss: 5 }, fees));
+    expect(r.slCycles).toBe(1);
+    expect(r.tpCycles).toBe(0);
+    const rec = r.cycleRecords[0]!;
+    expect(rec.exitPrice).toBe(105);
+    expect(rec.levelsUsed).toBe(1);
+    const f = 0.5 * 100 * 0.00055 + 0.5 * 105 * 0.00055; // 0.0275 + 0.028875
+    expect(r.fees).toBeCloseTo(0.056375, 12);
+    expect(r.fees).toBeCloseTo(f, 12);
+    expect(r.pnl).toBeCloseTo(-2.5 - 0.056375, 12);
+    expect(r.maxDrawdown).toBeCloseTo(2.556375, 12); // equity 100 at the first close, 97.443625 at the second
+    expect(r.maxCapital).toBeCloseTo(50, 12);
+  });
+
+  it.each([
+    ['closes down', [88, 89, 87, 87.5]],
+    ['closes up', [88, 89.5, 87, 89]],
+  ] as const)('gap-down long across two levels: the highest fills first, the re-priced stop triggers later in the gap (candle %s)', (_n, gapCandle) => {
+    // long, q = 300 / (3 × 100) = 1 per level at 100 / 95 / 90; stop 6 %: 94, tp 101.
+    // Gap 100 -> 88: level 95 first (avg 97.5, stop re-priced to 91.65), then the stop 91.65 before level 90.
+    const r = simulateGrid(candles([quiet, [...gapCandle]]), opts({ deposit: 300, leverage: 1, levels: 3, coverage: 10, multiplier: 1, stopLoss: 6 }));
+    expect(r.slCycles).toBe(1);
+    const rec = r.cycleRecords[0]!;
+    expect(rec.levelsUsed).toBe(2);
+    expect(rec.quantity).toBeCloseTo(2, 12);
+    expect(rec.averageEntry).toBeCloseTo(97.5, 12);
+    expect(rec.exitPrice).toBeCloseTo(91.65, 9);
+    expect(r.pnl).toBeCloseTo(2 * (91.65 - 97.5), 9); // −11.7
+  });
+
+  it('a take-profit placed at a gap fill cannot fill during the gap but can later in the candle', () => {
+    // long, levels 100 / 95 / 90 (1 each), stop 15 % (85 → 82.875 → 80.75, never reached).
+    // Gap 100 -> 88 fills 95 then 90: avg 95, tp 95.95 (behind the falling price).
+    const p = { deposit: 300, leverage: 1, levels: 3, coverage: 10, multiplier: 1, stopLoss: 15 };
+    const stays = simulateGrid(candles([quiet, [88, 95.5, 87, 89]]), opts(p)); // path 88 -> 95.5 -> 87 -> 89
+    expect(stays.cycles).toBe(0);
+    expect(stays.openCycle?.positionQty).toBeCloseTo(3, 12);
+    expect(stays.openCycle?.averageEntry).toBeCloseTo(95, 12);
+    const tp = simulateGrid(candles([quiet, [88, 97, 87, 89]]), opts(p)); // path 88 -> 97: reaches 95.95
+    expect(tp.tpCycles).toBe(1);
+    expect(tp.cycleRecords[0]?.levelsUsed).toBe(3);
+    expect(tp.cycleRecords[0]?.exitPrice).toBeCloseTo(95.95, 9);
+    expect(tp.pnl).toBeCloseTo(3 * (95.95 - 95), 9);
+  });
+
+  it('no gap segment on the candle whose open fills the market order of a new cycle', () => {
+    // The first cycle takes profit in candle 0; candle 1 opens far lower and starts cycle 2 at its open:
+    // the levels rest from 50, nothing is filled "between" 100.5 and 50.
+    const r = simulateGrid(candles([[100, 102, 99, 101], [50, 50.2, 49.9, 50.1]]), opts({ deposit: 300, leverage: 1, levels: 3, coverage: 10, multiplier: 1 }));
+    expect(r.tpCycles).toBe(1);
+    expect(r.openCycle?.cycle).toBe(2);
+    expect(r.openCycle?.averageEntry).toBe(50);
+  });
+
+  it('a grid level at the stop-loss price: the stop fires first, as the plan warns', () => {
+    // long, q = 0.5 at 100, level 1 at 90, stop 10 %: 90 — the same price.
+    const p = { deposit: 100, leverage: 1, levels: 2, coverage: 10, multiplier: 1, stopLoss: 10 };
+    for (const rows of [
+      [[100, 100, 85, 86]], // reached on the candle's path (100 -> 100 -> 85 -> 86)
+      [quiet, [85, 86, 84, 85.5]], // reached in a gap 100 -> 85
+    ] as [number, number, number, number][][]) {
+      const r = simulateGrid(candles(rows), opts(p));
+      expect(r.slCycles).toBe(1);
+      const rec = r.cycleRecords[0]!;
+      expect(rec.levelsUsed).toBe(1);
+      expect(rec.exitPrice).toBe(90);
+      expect(r.pnl).toBeCloseTo(0.5 * (90 - 100), 12);
+    }
+    expect(planGrid({ ...params, ...p }, 100, null).warnings).toContainEqual({ code: 'stop-above-levels', unreachable: [1] });
   });
 });
 
