@@ -93,11 +93,54 @@ export type TradingEvent =
   | (TradeBase & { type: 'trade-closed'; reason: CloseReason; exitPrice: number | null; realizedPnl: number; fees: number; estimated: boolean })
   | (TradeBase & { type: 'trade-cancelled'; why: 'follow-up' | 'manual' | 'timeout' | 'rejected' | 'never-sent' })
   | (TradeBase & { type: 'stop-failed-closed'; errorCode: string })
+  /**
+   * CRITICAL: the position could not be closed completely (the close failed or filled
+   * only part) and no stop-loss protects what is left. The user must act on the
+   * exchange now; the trade stays `closing` and every sync retries the close.
+   * Also an admin alert (services/alerts.ts). `reason`: why it was being closed.
+   */
+  | (TradeBase & { type: 'stop-failed-close-failed'; severity: 'critical'; reason: 'stop-failed' | 'manual' | 'follow-up'; errorCode: string; remaining: number | null; attempts: number })
+  /**
+   * A close did not complete (e.g. a market close filled only part within the slippage
+   * bound); what is left is protected by `stopLoss`. The trade stays `closing` and
+   * every sync retries. Also an admin alert.
+   */
+  | (TradeBase & { type: 'close-incomplete'; severity: 'critical'; reason: 'stop-failed' | 'manual' | 'follow-up'; remaining: number | null; stopLoss: number; errorCode: string | null; attempts: number })
+  /**
+   * A stop move (or the stop moved before the fill) was refused by the exchange: the
+   * position keeps its last valid stop `kept` (null: none could be confirmed).
+   */
+  | (TradeBase & { type: 'sl-move-failed'; stopLoss: number; kept: number | null; errorCode: string })
   | (TradeBase & { type: 'protection-failed'; what: 'take-profit' | 'stop-loss'; errorCode: string })
   | (Base & { type: 'reconcile-discrepancy'; kind: string; tradeId: number | null; symbol: string | null; details: Record<string, unknown> })
   | (Base & { type: 'error'; code: string; tradeId?: number | undefined; signalId?: number | undefined; symbol?: string | undefined });
 
 export type TradingEventType = TradingEvent['type'];
+
+/** Events never dropped by the notification queue (money at risk; the user must read them). */
+export const CRITICAL_EVENT_TYPES: ReadonlySet<TradingEventType> = new Set<TradingEventType>(['stop-failed-closed', 'stop-failed-close-failed', 'close-incomplete', 'protection-failed', 'sl-move-failed']);
+
+export function isCriticalEvent(e: { type: string }): boolean {
+  return CRITICAL_EVENT_TYPES.has(e.type as TradingEventType);
+}
+
+/**
+ * Trims a user's queue to `max` events by dropping the oldest NON-critical ones;
+ * critical events are always kept (the queue may then exceed `max`).
+ */
+export function trimEvents<E extends { type: string }>(events: E[], max: number): E[] {
+  let excess = events.length - max;
+  if (excess <= 0) return events;
+  const out: E[] = [];
+  for (const e of events) {
+    if (excess > 0 && !isCriticalEvent(e)) {
+      excess--;
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
+}
 
 /** What services call. Never blocks, never throws. */
 export interface Notifier {
@@ -116,7 +159,7 @@ export interface NotificationQueueOptions {
   perChatIntervalMs?: number;
   /** How long a user's first event waits for more to coalesce with (default 300 ms). */
   coalesceMs?: number;
-  /** Events kept per user before the oldest are dropped (default 50). */
+  /** Events kept per user before the oldest non-critical ones are dropped (default 50; critical events are never dropped). */
   maxPerUser?: number;
   log?: Logger;
 }
@@ -194,7 +237,7 @@ export function createNotificationQueue(options: NotificationQueueOptions): Noti
       .catch((e: unknown) => {
         const wait = retryAfterMs(e);
         if (wait !== null && !stopped) {
-          slot.events = [...events, ...slot.events].slice(-maxPerUser);
+          slot.events = trimEvents([...events, ...slot.events], maxPerUser);
           slot.nextAllowedAt = Math.max(slot.nextAllowedAt, clock.now() + wait);
           enqueue(userId, slot, slot.nextAllowedAt);
         } else {
@@ -255,7 +298,7 @@ export function createNotificationQueue(options: NotificationQueueOptions): Noti
           users.set(event.userId, slot);
         }
         slot.events.push(event);
-        if (slot.events.length > maxPerUser) slot.events.splice(0, slot.events.length - maxPerUser);
+        if (slot.events.length > maxPerUser) slot.events = trimEvents(slot.events, maxPerUser);
         if (!slot.queued) enqueue(event.userId, slot, clock.now() + coalesce);
       } catch (e) {
         options.log?.error({ err: e }, 'notify failed');

@@ -17,6 +17,13 @@ export interface SignalDeliveriesTable {
   at: number;
 }
 
+/** The key-value table of 0004 (process-wide state); the order id salt lives there (0006). */
+export interface SystemStateTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface ManualRequestsTable {
   user_id: number;
   request_id: string;
@@ -28,6 +35,7 @@ export interface ManualRequestsTable {
 export type TradingTables = {
   signal_deliveries: SignalDeliveriesTable;
   manual_requests: ManualRequestsTable;
+  system_state: SystemStateTable;
 };
 
 export type SignalDeliveryRow = Selectable<SignalDeliveriesTable>;
@@ -36,14 +44,14 @@ export type ManualRequestRow = Selectable<ManualRequestsTable>;
 type TradingDb = Kysely<Database & TradingTables>;
 const t = (db: DbOrTx): TradingDb => db.withTables<TradingTables>() as unknown as TradingDb;
 
-export async function getSymbolSettings(db: DbOrTx, accountId: number, symbol: string): Promise<{ leverage: number; marginMode: string } | null> {
+export async function getSymbolSettings(db: DbOrTx, accountId: number, symbol: string): Promise<{ leverage: number; marginMode: string; updatedAt: number } | null> {
   const row = await db
     .selectFrom('account_symbol_settings')
-    .select(['leverage', 'margin_mode'])
+    .select(['leverage', 'margin_mode', 'updated_at'])
     .where('account_id', '=', accountId)
     .where('symbol', '=', symbol)
     .executeTakeFirst();
-  return row ? { leverage: row.leverage, marginMode: row.margin_mode } : null;
+  return row ? { leverage: row.leverage, marginMode: row.margin_mode, updatedAt: Number(row.updated_at) } : null;
 }
 
 export async function putSymbolSettings(db: DbOrTx, accountId: number, symbol: string, leverage: number, marginMode: string, now: number): Promise<void> {
@@ -184,4 +192,39 @@ export async function linkManualRequest(db: DbOrTx, userId: number, requestId: s
     .where('trade_id', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+// ---- client order id salt (0006) ----
+
+export interface OrderIdSaltRow {
+  salt: string;
+  /** Trades with a larger id use the salt (older ones keep their unsalted ids). */
+  fromTrade: number;
+  /** Grid bots with a larger id use the salt. */
+  fromGrid: number;
+}
+
+/**
+ * The installation's client order id salt (created by migration 0006). A database
+ * without it (the rows were deleted) gets one now, applying to every trade and bot.
+ */
+export async function getOrCreateOrderIdSalt(db: DbOrTx, make: () => string, now: number): Promise<OrderIdSaltRow> {
+  const read = async () => {
+    const rows = await t(db).selectFrom('system_state').select(['key', 'value']).where('key', 'in', ['order_id_salt', 'order_id_salt_from_trade', 'order_id_salt_from_grid']).execute();
+    return new Map(rows.map((r) => [r.key, r.value]));
+  };
+  let m = await read();
+  if (!m.get('order_id_salt')) {
+    await t(db)
+      .insertInto('system_state')
+      .values([
+        { key: 'order_id_salt', value: make(), updated_at: now },
+        { key: 'order_id_salt_from_trade', value: '0', updated_at: now },
+        { key: 'order_id_salt_from_grid', value: '0', updated_at: now },
+      ])
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    m = await read();
+  }
+  return { salt: m.get('order_id_salt')!, fromTrade: Number(m.get('order_id_salt_from_trade') ?? 0) || 0, fromGrid: Number(m.get('order_id_salt_from_grid') ?? 0) || 0 };
 }

@@ -40,7 +40,7 @@ import {
   type Order,
   type OrderRequest,
 } from '../../models/index.js';
-import { clientOrderId } from '../ids.js';
+import { clientOrderId, gridSalt, orderIdSalt } from '../ids.js';
 import type { KeyedLock } from '../locks.js';
 import { userLockKey } from '../locks.js';
 import type { Logger } from '../logger.js';
@@ -316,7 +316,8 @@ export function createGridService(deps: GridServiceDeps): GridService {
       await save();
       for (const e of r.events) notify(boundRow, e);
     };
-    const coid = (o: GridOrder): string => clientOrderId(`grid${botId}`, boundRow.user_id, o.key);
+    const idSalt = gridSalt(await orderIdSalt(db), botId);
+    const coid = (o: GridOrder): string => clientOrderId(`grid${botId}`, boundRow.user_id, o.key, idSalt);
     /** The core holds a position the exchange does not have, and no fill can explain it. */
     const checkPosition = async (): Promise<void> => {
       if (state.phase !== 'active' && state.phase !== 'closing') return;

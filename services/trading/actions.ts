@@ -6,14 +6,32 @@
 import { accounts, trades as tradesRepo } from '../../db/index.js';
 import type { TradeRow } from '../../db/database.js';
 import { UserError, ValidationError, isTerminalTrade, roundPrice, type PositionSide, type TradeStatus } from '../../models/index.js';
-import { clientOf, num, readDoc, record, setTradeStatus, writeDoc, type TradingDeps } from './context.js';
+import { clientOf, errorCode, num, readDoc, record, setTradeStatus, writeDoc, type TradingDeps } from './context.js';
 import { cancelRow } from './orders.js';
-import { closeNow, finalizeTrade, placeLadder, setStop } from './protect.js';
+import { closeNow, driveClose, placeLadder, resolveRequestClose, trySetStop } from './protect.js';
 import { syncTrade } from './track.js';
 
 const OPEN = new Set(['pending', 'open', 'partially_filled', 'unknown']);
 
-export type ActionResult = { ok: true; tradeId: number; status: TradeStatus } | { ok: false; tradeId: number; reason: 'not-open' | 'nothing-to-do' | 'exchange-error'; code?: string };
+/**
+ * 'close-incomplete': the close filled only part (or the position could not be read
+ * back): the trade stays `closing`, what is left keeps its stop, every sync retries.
+ * 'invalid-stop': a stop moved before any fill that could not protect the entries
+ * (on the wrong side of them); the previous stop is kept.
+ * 'exchange-error' with code 'cancel-failed': an order could not be cancelled; nothing
+ * was finalized (the next sync retries).
+ */
+export type ActionResult =
+  | { ok: true; tradeId: number; status: TradeStatus }
+  | { ok: false; tradeId: number; reason: 'not-open' | 'nothing-to-do' | 'exchange-error' | 'close-incomplete' | 'invalid-stop'; code?: string };
+
+export interface ActionOptions {
+  /**
+   * Idempotency key of the request (e.g. the Telegram callback's message id + action):
+   * the same key never sends a second close order.
+   */
+  requestId?: string;
+}
 
 async function load(deps: TradingDeps, trade: TradeRow) {
   const account = await accounts.findAccount(deps.db, trade.account_id);
@@ -28,7 +46,10 @@ export async function cancelEntries(deps: TradingDeps, trade: TradeRow, why: 'fo
   const rows = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
   const open = rows.filter((r) => r.role === 'entry' && OPEN.has(r.status));
   if (open.length === 0) return { ok: false, tradeId: trade.id, reason: 'nothing-to-do' };
-  for (const r of open) await cancelRow(deps, client, trade, r, why);
+  let cancelled = true;
+  for (const r of open) cancelled = (await cancelRow(deps, client, trade, r, why)) && cancelled;
+  // An entry that could not be cancelled may still fill: nothing is marked (the next sync looks again).
+  if (!cancelled) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: 'cancel-failed' };
   const after = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
   const filled = after.filter((r) => r.role === 'entry').reduce((s, r) => s + num(r.filled), 0);
   if (filled <= 0 && (trade.status === 'opening' || trade.status === 'planned')) {
@@ -41,17 +62,35 @@ export async function cancelEntries(deps: TradingDeps, trade: TradeRow, why: 'fo
   return { ok: true, tradeId: trade.id, status: (now?.status ?? trade.status) as TradeStatus };
 }
 
-/** Closes the position (all, or `fraction` of it) with a reduce-only market order. */
-export async function closeTrade(deps: TradingDeps, trade: TradeRow, why: 'follow-up' | 'manual', fraction = 1): Promise<ActionResult> {
+/**
+ * Closes the position (all, or `fraction` of it) with a reduce-only market order.
+ * A full close finalizes the trade only once the position is flat; otherwise it
+ * stays `closing` (retried by every sync, the rest protected by its stop).
+ */
+export async function closeTrade(deps: TradingDeps, trade: TradeRow, why: 'follow-up' | 'manual', fraction = 1, opts: ActionOptions = {}): Promise<ActionResult> {
   if (isTerminalTrade(trade.status as TradeStatus)) return { ok: false, tradeId: trade.id, reason: 'not-open' };
   if (!(fraction > 0 && fraction <= 1)) throw new ValidationError(`fraction must be in (0, 1], got ${fraction}`);
+  if (opts.requestId !== undefined && (opts.requestId.length === 0 || opts.requestId.length > 100)) throw new ValidationError('requestId must be 1 to 100 characters');
   const { client, doc } = await load(deps, trade);
+  const requestKey = opts.requestId !== undefined ? `${why}-${opts.requestId}` : undefined;
+  if (requestKey !== undefined) {
+    // The same request again (a double tap, a retried callback): resolve what it sent, send nothing.
+    const prior = await resolveRequestClose(deps, client, trade, requestKey);
+    if (prior !== null) {
+      const now = await tradesRepo.findTrade(deps.db, trade.id);
+      if (prior.error !== null) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: errorCode(prior.error) };
+      return { ok: true, tradeId: trade.id, status: (now?.status ?? trade.status) as TradeStatus };
+    }
+  }
   const positions = await client.fetchPositions([trade.symbol]);
   const position = positions.find((p) => p.symbol === trade.symbol && p.side === trade.side && p.quantity > 0) ?? null;
   if (fraction === 1 || !position) {
     const rows = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
-    for (const r of rows) if (OPEN.has(r.status) && r.status !== 'pending' && r.role !== 'close') await cancelRow(deps, client, trade, r, why);
+    let cancelled = true;
+    for (const r of rows) if (OPEN.has(r.status) && r.role !== 'close') cancelled = (await cancelRow(deps, client, trade, r, why)) && cancelled;
     if (!position) {
+      // An order that could not be cancelled may still fill: nothing is finalized.
+      if (!cancelled) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: 'cancel-failed' };
       await syncTrade(deps, trade.id);
       const t = await tradesRepo.findTrade(deps.db, trade.id);
       if (t && !isTerminalTrade(t.status as TradeStatus)) {
@@ -60,15 +99,15 @@ export async function closeTrade(deps: TradingDeps, trade: TradeRow, why: 'follo
       return { ok: true, tradeId: trade.id, status: ((await tradesRepo.findTrade(deps.db, trade.id))?.status ?? 'cancelled') as TradeStatus };
     }
     if (trade.status === 'open' || trade.status === 'opening') await setTradeStatus(deps, trade, 'closing', why);
-    const { order, error } = await closeNow(deps, client, trade, doc, why);
-    if (error) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: (error as { code?: string }).code ?? 'internal' };
-    await finalizeTrade(deps, client, trade, doc, why === 'manual' ? 'manual' : 'follow-up', order?.averagePrice ?? null);
-    return { ok: true, tradeId: trade.id, status: trade.status as TradeStatus };
+    const r = await driveClose(deps, client, trade, doc, { reason: why === 'manual' ? 'manual' : 'follow-up', ...(requestKey !== undefined ? { requestKey } : {}) });
+    if (r.state !== 'closing') return { ok: true, tradeId: trade.id, status: trade.status as TradeStatus };
+    if (r.error !== null) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: errorCode(r.error) };
+    return { ok: false, tradeId: trade.id, reason: 'close-incomplete', code: 'close-incomplete' };
   }
   const market = await client.market(trade.symbol);
   const qty = position.quantity * fraction;
-  const { error } = await closeNow(deps, client, trade, doc, why, qty);
-  if (error) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: (error as { code?: string }).code ?? 'internal' };
+  const { error } = await closeNow(deps, client, trade, doc, why, { quantity: qty, ...(requestKey !== undefined ? { requestKey } : {}) });
+  if (error) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: errorCode(error) };
   // The ladder shrinks with the position.
   const rows = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
   for (const r of rows) if (r.role === 'take-profit' && OPEN.has(r.status)) await cancelRow(deps, client, trade, r, 'partial-close');
@@ -93,15 +132,35 @@ export async function moveStop(deps: TradingDeps, trade: TradeRow, target: { pri
     price = roundPrice(market, target.price);
   }
   if (!(price > 0)) throw new ValidationError(`stop price must be positive (got ${price})`);
+  const side = trade.side as PositionSide;
   if (trade.status === 'open' || trade.status === 'closing') {
-    const e = await setStop(deps, client, trade, doc, price, why);
-    if (e !== null) return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: (e as { code?: string }).code ?? 'internal' };
+    const a = await trySetStop(deps, client, trade, doc, price, why);
+    if (a.error !== null) {
+      // The position keeps its last valid stop; a follow-up's failure is told (a manual one returns it).
+      if (why === 'follow-up') {
+        const kept = a.positionStop ?? (trade.stop_loss === null ? null : Number(trade.stop_loss));
+        deps.notifier.notify({ type: 'sl-move-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, stopLoss: price, kept, errorCode: errorCode(a.error) });
+      }
+      return { ok: false, tradeId: trade.id, reason: 'exchange-error', code: errorCode(a.error) };
+    }
   } else {
+    // Before any fill: a stop on the wrong side of the entries could never protect the position
+    // (it would be refused on the fill): refused now, the previous stop stays.
+    const prices = doc.plan.entries.map((e) => e.price).filter((p): p is number => p !== null);
+    const ref = prices.length > 0 ? prices : [doc.plan.avgEntry];
+    const valid = side === 'long' ? price < Math.min(...ref) : price > Math.max(...ref);
+    if (!valid) {
+      await record(deps, { action: 'stop.move-refused', entity: 'trade', entityId: trade.id, after: { stopLoss: price, entries: ref, why }, traceId: trade.trace_id });
+      if (why === 'follow-up') {
+        deps.notifier.notify({ type: 'sl-move-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, stopLoss: price, kept: doc.plan.stopLoss, errorCode: 'invalid-stop' });
+      }
+      return { ok: false, tradeId: trade.id, reason: 'invalid-stop', code: 'invalid-stop' };
+    }
     doc.plan.stopLoss = price;
     await tradesRepo.updateTrade(deps.db, trade.id, { stop_loss: String(price) }, deps.clock.now());
     await record(deps, { action: 'stop.pending', entity: 'trade', entityId: trade.id, after: { stopLoss: price, why }, traceId: trade.trace_id });
   }
   await writeDoc(deps, trade.id, doc);
-  deps.notifier.notify({ type: 'sl-moved', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side: trade.side as PositionSide, stopLoss: price, why: why === 'manual' ? 'manual' : 'follow-up' });
+  deps.notifier.notify({ type: 'sl-moved', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, stopLoss: price, why: why === 'manual' ? 'manual' : 'follow-up' });
   return { ok: true, tradeId: trade.id, status: trade.status as TradeStatus };
 }

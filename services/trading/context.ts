@@ -7,7 +7,11 @@ import { audit, trades as tradesRepo, transitions, type Db } from '../../db/inde
 import type { AccountRow, OrderRow, TradeRow } from '../../db/database.js';
 import type { AccountRef, ExchangeClient } from '../../exchanges/index.js';
 import {
+  CircuitOpen,
+  ExchangeUnavailable,
+  NetworkTimeout,
   ORDER_MACHINE,
+  OrderStateUnknown,
   TRADE_MACHINE,
   UserError,
   canTransition,
@@ -108,6 +112,18 @@ export interface TradeRuntime {
   ladderFor: number;
   /** Version of close orders sent (each close gets its own id). */
   closeVersion: number;
+  /** Leg of the last close the system minted (`close-<reason>-<version>`), stored before it is sent. */
+  closeLeg?: string | null;
+  /**
+   * A close that must finish: set when a close starts (emergency, manual, follow-up)
+   * and kept while the position is not flat; each sync retries it (the trade stays
+   * `closing`). `alertedAt`: when the user was last told it did not complete.
+   */
+  closing?: { reason: 'stop-failed' | 'manual' | 'follow-up'; attempts: number; alertedAt: number | null } | null;
+  /** The stop-loss sent with the entries (the last one known valid when a later move could not be applied). */
+  sentStop?: number | null;
+  /** A stop mismatch already reported (the stop price), so a failing re-set is told once. */
+  stopMismatchTold?: number | null;
 }
 
 export interface TradeDoc {
@@ -197,6 +213,21 @@ export async function record(
   } catch (err) {
     deps.log.error({ err, action: e.action }, 'audit write failed');
   }
+}
+
+/** Outcomes that may hide a placed order: timeouts, 5xx, a lost connection (not the breaker refusing). */
+export function isUnknownOutcome(e: unknown): boolean {
+  return e instanceof NetworkTimeout || e instanceof OrderStateUnknown || (e instanceof ExchangeUnavailable && !(e instanceof CircuitOpen));
+}
+
+/**
+ * Whether a failed send definitely placed nothing: a typed refusal, not an
+ * unknown outcome, and not "placed but its attached protection was refused"
+ * (`details.entryPlaced`). Anything else (untyped errors included) is a doubt.
+ */
+export function definitelyNotPlaced(e: unknown): boolean {
+  if (!isAppError(e) || isUnknownOutcome(e)) return false;
+  return e.details['entryPlaced'] !== true;
 }
 
 export function errorCode(e: unknown): string {

@@ -17,8 +17,8 @@ import type { RefusalReason } from '../notifications.js';
 import { summarize, type TradePlan } from './plan.js';
 import { applyOrder, attachesStops, clientOf, errInfo, errorCode, newRuntime, num, readDoc, record, setTradeStatus, type TradeDoc, type TradingDeps } from './context.js';
 import type { Refusal } from './limits.js';
-import { coidFor, sendBatch, sendOne, sendStored, storeLeg, type Leg, type SentLeg } from './orders.js';
-import { protectFilled } from './protect.js';
+import { cancelRow, coidFor, sendBatch, sendOne, sendStored, storeLeg, type Leg, type SentLeg } from './orders.js';
+import { protectFilled, readPosition } from './protect.js';
 
 export interface OpenInput {
   userId: number;
@@ -59,9 +59,17 @@ export function refusalOf(e: unknown): RefusalReason {
   return 'exchange-error';
 }
 
-/** Sets margin mode and leverage only when they differ from what was last set on this account+symbol. */
+/** How long a leverage / margin mode stored for an account+symbol is trusted (like the client's cache). */
+export const LEVERAGE_TTL_MS = 10 * 60_000;
+
+/**
+ * Sets margin mode and leverage only when they differ from what was last set on
+ * this account+symbol, or when that was more than LEVERAGE_TTL_MS ago (the user
+ * may have changed them on the exchange since).
+ */
 export async function ensureLeverage(deps: TradingDeps, client: ExchangeClient, accountId: number, plan: Pick<TradePlan, 'symbol' | 'leverage' | 'marginMode'>): Promise<void> {
-  const known = await getSymbolSettings(deps.db, accountId, plan.symbol);
+  const stored = await getSymbolSettings(deps.db, accountId, plan.symbol);
+  const known = stored && deps.clock.now() - stored.updatedAt < LEVERAGE_TTL_MS ? stored : null;
   if (known && known.leverage === plan.leverage && known.marginMode === plan.marginMode) return;
   if (!known || known.marginMode !== plan.marginMode) await client.setMarginMode(plan.symbol, plan.marginMode, plan.leverage);
   await client.setLeverage(plan.symbol, plan.leverage);
@@ -93,7 +101,7 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
     const existing = await tradesRepo.findTradeBySignalUser(deps.db, input.signalId, input.userId);
     if (existing) return { status: 'duplicate', tradeId: existing.id };
   }
-  const doc: TradeDoc = { plan, rt: newRuntime(input.notifyFills), ...(input.requestId !== undefined ? { orderKey: `r${input.requestId}` } : {}) };
+  const doc: TradeDoc = { plan, rt: { ...newRuntime(input.notifyFills), sentStop: plan.stopLoss }, ...(input.requestId !== undefined ? { orderKey: `r${input.requestId}` } : {}) };
   const values = {
     user_id: input.userId,
     account_id: account.id,
@@ -150,7 +158,7 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
     await ensureLeverage(deps, client, account.id, plan);
   } catch (e) {
     deps.log.warn({ userId: input.userId, tradeId: trade.id, err: errInfo(e) }, 'leverage / client failed');
-    return failTrade(deps, trade, refusalOf(e), e);
+    return failTrade(deps, null, trade, refusalOf(e), e);
   }
 
   await setTradeStatus(deps, trade, 'opening', 'entries-sent');
@@ -160,8 +168,26 @@ export async function openTrade(deps: TradingDeps, input: OpenInput): Promise<Op
   return afterEntries(deps, client, trade, doc, sent, { attach, market: input.market ?? null });
 }
 
-/** The trade could not be opened: mark it failed and tell the user. */
-async function failTrade(deps: TradingDeps, trade: TradeRow, reason: RefusalReason, e: unknown): Promise<OpenOutcome> {
+const LIVE = new Set(['pending', 'open', 'partially_filled', 'unknown']);
+
+/**
+ * The trade could not be opened: mark it failed and tell the user. An entry
+ * order that may be live on the exchange is cancelled first (by client order
+ * id); if one cannot be cancelled, or one filled, the trade is NOT marked
+ * failed: it stays `opening`, and the next sync adopts or cancels it.
+ */
+async function failTrade(deps: TradingDeps, client: ExchangeClient | null, trade: TradeRow, reason: RefusalReason, e: unknown): Promise<OpenOutcome> {
+  const live = (await tradesRepo.listOrdersOfTrade(deps.db, trade.id)).filter((r) => LIVE.has(r.status));
+  if (live.length > 0) {
+    let ok = client !== null;
+    if (client) for (const r of live) ok = (await cancelRow(deps, client, trade, r, 'trade-failed')) && ok;
+    const filled = (await tradesRepo.listOrdersOfTrade(deps.db, trade.id)).filter((r) => r.role === 'entry').reduce((s, r) => s + num(r.filled), 0);
+    if (!ok || filled > 0) {
+      await record(deps, { action: 'trade.fail-deferred', entity: 'trade', entityId: trade.id, after: { reason, error: errInfo(e), cancelled: ok, filled }, traceId: trade.trace_id });
+      deps.log.warn({ tradeId: trade.id, reason, filled }, 'failed trade left to reconciliation: an entry may be live');
+      return { status: 'failed', tradeId: trade.id, reason, code: errorCode(e) };
+    }
+  }
   await setTradeStatus(deps, trade, 'failed', reason, { close_reason: reason, closed_at: deps.clock.now() });
   await record(deps, { action: 'trade.failed', entity: 'trade', entityId: trade.id, after: { reason, error: errInfo(e) }, traceId: trade.trace_id });
   deps.notifier.notify({ type: 'plan-refused', userId: trade.user_id, traceId: trade.trace_id, signalId: trade.signal_id, symbol: trade.symbol, reason, details: { code: errorCode(e) } });
@@ -172,22 +198,33 @@ async function failTrade(deps: TradingDeps, trade: TradeRow, reason: RefusalReas
 async function afterEntries(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, sent: SentLeg[], o: { attach: boolean; market: Market | null }): Promise<OpenOutcome> {
   const plan = doc.plan;
   const live = sent.filter((s) => s.row.status !== 'rejected');
-  if (live.length === 0) return failTrade(deps, trade, refusalOf(sent[0]?.error), sent[0]?.error);
+  if (live.length === 0) return failTrade(deps, client, trade, refusalOf(sent[0]?.error), sent[0]?.error);
+  // HyperLiquid: an entry placed with its attached stop refused: the position has no stop yet.
+  const attachedOk = !sent.some((s) => s.attachedFailed);
   let filled = 0;
   let cost = 0;
   for (const s of sent) {
     let f = num(s.row.filled);
     // A market order the exchange acknowledged without fill details (Bybit answers with an id only)
     // fills at once: size the protection to it; the next sync corrects it from the exchange.
-    if (f === 0 && plan.entryType === 'market' && s.row.status !== 'unknown' && s.row.status !== 'rejected' && s.order) f = num(s.row.quantity);
+    if (f === 0 && plan.entryType === 'market' && s.row.status !== 'unknown' && s.row.status !== 'rejected' && s.order && !s.attachedFailed) f = num(s.row.quantity);
     filled += f;
     cost += f * (num(s.row.average_price) || plan.avgEntry);
+  }
+  if (filled <= 0 && !attachedOk && sent.some((s) => s.attachedFailed && s.row.status === 'unknown')) {
+    // An entry placed without its stop that could not be looked up: the position says whether it filled.
+    const position = await readPosition(client, trade);
+    if (position) {
+      filled = position.quantity;
+      cost = position.quantity * position.entryPrice;
+      await record(deps, { action: 'trade.position-adopted', entity: 'trade', entityId: trade.id, after: { quantity: position.quantity, entryPrice: position.entryPrice }, traceId: trade.trace_id });
+    }
   }
   if (filled <= 0) {
     deps.notifier.notify({ type: 'entry-placed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: plan.symbol, side: plan.side, plan: summarize(plan) });
     return { status: 'placed', tradeId: trade.id };
   }
-  const ok = await protectFilled(deps, client, trade, doc, { filled, avgPrice: cost / filled, stopAttached: o.attach && plan.stopLoss !== null, market: o.market });
+  const ok = await protectFilled(deps, client, trade, doc, { filled, avgPrice: cost / filled, stopAttached: o.attach && attachedOk && plan.stopLoss !== null, market: o.market });
   return ok ? { status: 'opened', tradeId: trade.id } : { status: 'failed', tradeId: trade.id, reason: 'exchange-error', code: 'stop-failed' };
 }
 
@@ -227,13 +264,14 @@ export async function resumeOpen(deps: TradingDeps, trade: TradeRow, mayEnter: (
   try {
     await ensureLeverage(deps, client, account.id, doc.plan);
   } catch (e) {
-    return failTrade(deps, trade, refusalOf(e), e);
+    return failTrade(deps, client, trade, refusalOf(e), e);
   }
   if (trade.status === 'planned') await setTradeStatus(deps, trade, 'opening', 'entries-sent');
   const attach = attachesStops(deps, account.exchange);
   const sent: SentLeg[] = [];
   for (const leg of entryLegs(doc.plan, attach)) {
-    const row: OrderRow | undefined = rows.find((r) => r.client_order_id === coidFor(trade, leg.leg));
+    const coid = await coidFor(deps, trade, leg.leg);
+    const row: OrderRow | undefined = rows.find((r) => r.client_order_id === coid);
     if (row) sent.push(await sendStored(deps, client, trade, row, { ...leg.request, clientOrderId: row.client_order_id }));
     else {
       const stored = await storeLeg(deps, trade, leg);

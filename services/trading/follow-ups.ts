@@ -55,7 +55,8 @@ export async function applyFollowUp(deps: TradingDeps, input: FollowUpInput): Pr
       const fresh = (await tradesRepo.findTrade(deps.db, t.id)) ?? t;
       await record(deps, { action: `follow-up.${update.action}`, entity: 'trade', entityId: t.id, after: { ...update }, traceId: input.traceId });
       let result: ActionResult;
-      if (update.action === 'close') result = await closeTrade(deps, fresh, 'follow-up');
+      // Keyed on the update's trace: the same update handled twice sends one close.
+      if (update.action === 'close') result = await closeTrade(deps, fresh, 'follow-up', 1, { requestId: input.traceId.slice(0, 100) });
       else if (update.action === 'cancel') result = await cancelEntries(deps, fresh, 'follow-up');
       else if (update.breakeven) result = await moveStop(deps, fresh, { breakeven: true }, 'follow-up');
       else if (update.stopLoss !== null) result = await moveStop(deps, fresh, { price: update.stopLoss }, 'follow-up');

@@ -9,7 +9,7 @@ import type { TradeRow } from '../../db/database.js';
 import { UserError, ValidationError, type PositionSide, type Settings, type SignalParse } from '../../models/index.js';
 import { newTraceId } from '../ids.js';
 import type { RefusalReason } from '../notifications.js';
-import { cancelEntries, closeTrade, moveStop, type ActionResult } from './actions.js';
+import { cancelEntries, closeTrade, moveStop, type ActionOptions, type ActionResult } from './actions.js';
 import { canOpenEntries, record, type TradingDeps } from './context.js';
 import { openTrade } from './execute.js';
 import { gateRefusal, prepareForUser, SharedQuotes } from './fanout.js';
@@ -103,8 +103,8 @@ export async function openManual(deps: TradingDeps, input: ManualOpen): Promise<
   return { ok: true, tradeId: out.tradeId, status: out.status };
 }
 
-export async function closeManual(deps: TradingDeps, userId: number, tradeId: number, fraction = 1): Promise<ActionResult> {
-  return closeTrade(deps, await ownTrade(deps, userId, tradeId), 'manual', fraction);
+export async function closeManual(deps: TradingDeps, userId: number, tradeId: number, fraction = 1, options: ActionOptions = {}): Promise<ActionResult> {
+  return closeTrade(deps, await ownTrade(deps, userId, tradeId), 'manual', fraction, options);
 }
 
 export async function moveStopManual(deps: TradingDeps, userId: number, tradeId: number, target: { price: number } | { breakeven: true }): Promise<ActionResult> {

@@ -7,9 +7,9 @@
 import { trades as tradesRepo } from '../../db/index.js';
 import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
-import { OrderStateUnknown, exitSide, type Market, type Order, type OrderRequest, type OrderRole, type PositionSide } from '../../models/index.js';
-import { clientOrderId, tradeKey } from '../ids.js';
-import { applyOrder, errInfo, record, type TradingDeps } from './context.js';
+import { OrderStateUnknown, exitSide, isAppError, type Market, type Order, type OrderRequest, type OrderRole, type PositionSide } from '../../models/index.js';
+import { clientOrderId, orderIdSalt, tradeKey, tradeSalt } from '../ids.js';
+import { applyOrder, definitelyNotPlaced, errInfo, record, type TradingDeps } from './context.js';
 
 export interface Leg {
   leg: string;
@@ -23,6 +23,11 @@ export interface SentLeg {
   error: unknown;
   /** False when the row already existed: nothing was sent. */
   sent: boolean;
+  /**
+   * The entry was placed but its attached stop-loss / take-profit was refused
+   * (HyperLiquid `details.entryPlaced`): the position it opens has no stop yet.
+   */
+  attachedFailed?: boolean;
 }
 
 /** The order family key stored with a manual trade opened under a request id ("r<requestId>"). */
@@ -40,9 +45,9 @@ function storedOrderKey(plan: string | undefined): string | null {
  * Deterministic id of one leg of a trade: keyed by its signal, else by the
  * manual request id it was opened under, else by the trade row.
  */
-export function coidFor(trade: Pick<TradeRow, 'id' | 'signal_id' | 'user_id'> & { plan?: string }, leg: string): string {
+export async function coidFor(deps: Pick<TradingDeps, 'db'>, trade: Pick<TradeRow, 'id' | 'signal_id' | 'user_id'> & { plan?: string }, leg: string): Promise<string> {
   const key = trade.signal_id !== null ? tradeKey({ signalId: trade.signal_id, id: trade.id }) : (storedOrderKey(trade.plan) ?? tradeKey({ signalId: null, id: trade.id }));
-  return clientOrderId(key, trade.user_id, leg);
+  return clientOrderId(key, trade.user_id, leg, tradeSalt(await orderIdSalt(deps.db), trade.id));
 }
 
 /** Sends an order row that was stored but never confirmed sent (a crash in between), by its own client order id. */
@@ -54,13 +59,13 @@ export async function sendStored(deps: TradingDeps, client: ExchangeClient, trad
   } catch (e) {
     error = e;
   }
-  const next = await settle(deps, trade, row, order, error);
+  const next = await settle(deps, client, trade, row, order, error);
   if (order) await record(deps, { action: 'order.placed', entity: 'order', entityId: row.id, after: { tradeId: trade.id, leg: row.leg, resumed: true, status: order.status, filled: order.filled }, traceId: trade.trace_id });
-  return { row: next, order, error, sent: true };
+  return { row: next.row, order: next.order, error, sent: true, ...(next.attachedFailed ? { attachedFailed: true } : {}) };
 }
 
 export async function storeLeg(deps: TradingDeps, trade: TradeRow, leg: Leg): Promise<{ row: OrderRow; created: boolean; request: OrderRequest }> {
-  const request: OrderRequest = { ...leg.request, clientOrderId: coidFor(trade, leg.leg) };
+  const request: OrderRequest = { ...leg.request, clientOrderId: await coidFor(deps, trade, leg.leg) };
   const now = deps.clock.now();
   const { row, created } = await tradesRepo.insertOrderOnce(deps.db, {
     trade_id: trade.id,
@@ -85,9 +90,35 @@ export async function storeLeg(deps: TradingDeps, trade: TradeRow, leg: Leg): Pr
   return { row, created, request };
 }
 
-async function settle(deps: TradingDeps, trade: TradeRow, row: OrderRow, order: Order | null, error: unknown): Promise<OrderRow> {
-  if (order) return applyOrder(deps, row, order);
-  const unknown = error instanceof OrderStateUnknown;
+/** The entry went out although the exchange refused its attached stop-loss / take-profit (HyperLiquid). */
+export function entryPlacedDespite(error: unknown): boolean {
+  return isAppError(error) && error.details['entryPlaced'] === true;
+}
+
+/**
+ * What the send's outcome means for the row. Only an answer that says the
+ * order was definitely not placed marks it `rejected`; an entry placed with
+ * its attached protection refused is looked up by its client order id and
+ * adopted (its row then says what it did; `attachedFailed` tells the caller
+ * the stop is not there); any other doubt is `unknown` (reconciled by id).
+ */
+async function settle(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, row: OrderRow, order: Order | null, error: unknown): Promise<{ row: OrderRow; order: Order | null; attachedFailed: boolean }> {
+  if (order) return { row: await applyOrder(deps, row, order), order, attachedFailed: false };
+  if (entryPlacedDespite(error)) {
+    const entryId = isAppError(error) && typeof error.details['entryOrderId'] === 'string' ? (error.details['entryOrderId'] as string) : null;
+    let found: Order | null = null;
+    try {
+      found = await client.fetchOrder(row.symbol, entryId ? { id: entryId, clientOrderId: row.client_order_id } : { clientOrderId: row.client_order_id });
+    } catch (e) {
+      deps.log.warn({ tradeId: trade.id, orderId: row.id, err: errInfo(e) }, 'look-up of a placed entry failed');
+    }
+    await record(deps, { action: 'order.protection-refused', entity: 'order', entityId: row.id, after: { tradeId: trade.id, leg: row.leg, found: found !== null, status: found?.status ?? null, error: errInfo(error) }, traceId: trade.trace_id });
+    if (found) return { row: await applyOrder(deps, row, found), order: found, attachedFailed: true };
+    if (entryId) await tradesRepo.updateOrder(deps.db, row.id, { exchange_order_id: entryId }, deps.clock.now());
+    const next = await applyOrder(deps, { ...row, exchange_order_id: entryId ?? row.exchange_order_id }, null, { status: 'unknown', reason: 'entry-placed-protection-refused' });
+    return { row: next, order: null, attachedFailed: true };
+  }
+  const unknown = !definitelyNotPlaced(error);
   const next = await applyOrder(deps, row, null, { status: unknown ? 'unknown' : 'rejected', reason: errInfo(error).code });
   await record(deps, {
     action: unknown ? 'order.unknown' : 'order.rejected',
@@ -96,7 +127,7 @@ async function settle(deps: TradingDeps, trade: TradeRow, row: OrderRow, order: 
     after: { tradeId: trade.id, leg: row.leg, error: errInfo(error) },
     traceId: trade.trace_id,
   });
-  return next;
+  return { row: next, order: null, attachedFailed: false };
 }
 
 /** Stores and sends one order. */
@@ -110,9 +141,9 @@ export async function sendOne(deps: TradingDeps, client: ExchangeClient, trade: 
   } catch (e) {
     error = e;
   }
-  const next = await settle(deps, trade, row, order, error);
+  const next = await settle(deps, client, trade, row, order, error);
   if (order) await record(deps, { action: 'order.placed', entity: 'order', entityId: row.id, after: { tradeId: trade.id, leg: leg.leg, ...request, status: order.status, filled: order.filled }, traceId: trade.trace_id });
-  return { row: next, order, error, sent: true };
+  return { row: next.row, order: next.order, error, sent: true, ...(next.attachedFailed ? { attachedFailed: true } : {}) };
 }
 
 /** Stores all legs, then sends the new ones as one batch (one request where the exchange allows). */
@@ -135,8 +166,8 @@ export async function sendBatch(deps: TradingDeps, client: ExchangeClient, trade
       const r = results[i];
       const order = r?.ok ? r.order! : null;
       const error = r?.ok ? null : (r?.error ?? new OrderStateUnknown('no result for batch item'));
-      const row = await settle(deps, trade, s.row, order, error);
-      out.set(s.row.client_order_id, { row, order, error, sent: true });
+      const next = await settle(deps, client, trade, s.row, order, error);
+      out.set(s.row.client_order_id, { row: next.row, order: next.order, error, sent: true, ...(next.attachedFailed ? { attachedFailed: true } : {}) });
     }
     await record(deps, {
       action: 'orders.placed',
@@ -177,6 +208,31 @@ export async function cancelRow(deps: TradingDeps, client: ExchangeClient, trade
   await applyOrder(deps, row, order ? { ...order, status } : null, { status: 'cancelled', reason });
   await record(deps, { action: 'order.cancelled', entity: 'order', entityId: row.id, after: { tradeId: trade.id, leg: row.leg, reason }, traceId: trade.trace_id });
   return true;
+}
+
+/**
+ * HyperLiquid only: the stop-loss / take-profit children attached to the trade's
+ * entries (client ids `${entry}:sl` / `${entry}:tp`) are not removed by the exchange
+ * when the position ends some other way; left behind they would close part of the
+ * next position on the coin. Cancelled by client order id (already gone = success).
+ * False when a cancel failed (the caller retries later).
+ */
+export async function cancelAttachedChildren(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, exchange: string, entries: OrderRow[]): Promise<boolean> {
+  if (exchange !== 'hyperliquid') return true;
+  let ok = true;
+  for (const row of entries) {
+    if (row.role !== 'entry' || row.status === 'rejected') continue;
+    for (const kind of ['sl', 'tp'] as const) {
+      try {
+        await client.cancelOrder(row.symbol, { clientOrderId: `${row.client_order_id}:${kind}` });
+      } catch (e) {
+        ok = false;
+        deps.log.warn({ tradeId: trade.id, orderId: row.id, kind, err: errInfo(e) }, 'cancel of an attached protection child failed');
+      }
+    }
+  }
+  if (ok) await record(deps, { action: 'orders.children-cancelled', entity: 'trade', entityId: trade.id, after: { entries: entries.filter((r) => r.role === 'entry' && r.status !== 'rejected').length }, traceId: trade.trace_id });
+  return ok;
 }
 
 /** Minimal market view used when sizing a ladder. */

@@ -41,6 +41,8 @@ export interface TradePlan {
   trailingPct: number;
   entryTimeoutMin: number;
   warnings: string[];
+  /** The signal's own entry prices (a zone's both ends), kept even when legs were merged. */
+  signalEntries?: number[];
 }
 
 export type PlanResult = { ok: true; plan: TradePlan } | Refusal;
@@ -251,11 +253,12 @@ export function planTrade(input: PlanInput): PlanResult {
       trailingPct: settings.trailingPct,
       entryTimeoutMin: settings.entryTimeoutMin,
       warnings,
+      ...(signal.entries.length > 0 ? { signalEntries: [...signal.entries] } : {}),
     },
   };
 }
 
-/** The plan as shown to the user; `signal` adds the signal's own entry prices (a zone's both ends). */
+/** The plan as shown to the user; the signal's own entry prices (a zone's both ends) come from `signal`, else from the plan. */
 export function summarize(plan: TradePlan, signal?: Pick<SignalParse, 'entries'> | null): PlanSummary {
   return {
     symbol: plan.symbol,
@@ -268,7 +271,8 @@ export function summarize(plan: TradePlan, signal?: Pick<SignalParse, 'entries'>
     margin: plan.margin,
     stopLoss: plan.stopLoss,
     takeProfits: plan.takeProfits.map((t) => ({ ...t })),
-    signalEntries: signal ? [...signal.entries] : plan.entries.flatMap((e) => (e.price === null ? [] : [e.price])),
+    // The zone's prices: from the signal when given, else as the plan kept them (summarize(plan) alone keeps them too).
+    signalEntries: signal ? [...signal.entries] : plan.signalEntries ? [...plan.signalEntries] : plan.entries.flatMap((e) => (e.price === null ? [] : [e.price])),
     warnings: [...plan.warnings],
   };
 }

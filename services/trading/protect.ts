@@ -4,72 +4,280 @@
  * sized to what is filled, the emergency close when the stop cannot be
  * placed, and the final realized PnL including fees.
  */
-import { trades as tradesRepo } from '../../db/index.js';
+import { accounts as accountsRepo, trades as tradesRepo } from '../../db/index.js';
 import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
-import { clean, exitSide, isTerminalTrade, pnl, type Market, type Order, type PositionSide } from '../../models/index.js';
+import { OrderStateUnknown, clean, exitSide, isTerminalTrade, pnl, type Market, type Order, type Position, type PositionSide } from '../../models/index.js';
 import type { CloseReason } from '../notifications.js';
 import { ladderFor } from './plan.js';
-import { applyOrder, errInfo, errorCode, num, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
-import { cancelRow, coidFor, ladderLegs, sendBatch, storeLeg, type SentLeg } from './orders.js';
+import { applyOrder, definitelyNotPlaced, errInfo, errorCode, num, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
+import { cancelAttachedChildren, cancelRow, coidFor, ladderLegs, sendBatch, storeLeg, type SentLeg } from './orders.js';
 
 const OPEN = new Set(['pending', 'open', 'partially_filled', 'unknown']);
+/** How often a close that does not complete is told again (the first time at once). */
+export const CLOSE_ALERT_EVERY_MS = 15 * 60_000;
 
 async function marketOf(client: ExchangeClient, symbol: string, given: Market | null): Promise<Market> {
   return given ?? client.market(symbol);
 }
 
-/** Sets or moves the position's stop-loss. Returns the error, or null on success. */
-export async function setStop(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, stopLoss: number, why: string): Promise<unknown> {
+/** Two stop prices are the same stop when at most half a tick apart (exchanges round to the tick). */
+export function sameStop(a: number, b: number, tick: number): boolean {
+  return Math.abs(a - b) <= Math.max(tick / 2, Math.abs(b) * 1e-9);
+}
+
+/** The market's tick (a local look-up, no request); 0 when unknown. */
+export async function tickOf(client: ExchangeClient, symbol: string): Promise<number> {
   try {
-    await client.setPositionProtection(trade.symbol, trade.side as PositionSide, { stopLoss, clientOrderId: coidFor(trade, `sl-${doc.rt.closeVersion}-${Math.round(stopLoss * 1e8)}`) });
+    return (await client.market(symbol)).tickSize;
+  } catch {
+    return 0;
+  }
+}
+
+/** The trade's position now (one fetchPositions): null when flat, undefined when it could not be read. */
+export async function readPosition(client: ExchangeClient, trade: Pick<TradeRow, 'symbol' | 'side'>): Promise<Position | null | undefined> {
+  try {
+    const positions = await client.fetchPositions([trade.symbol]);
+    return positions.find((p) => p.symbol === trade.symbol && p.side === trade.side && p.quantity > 0) ?? null;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StopAttempt {
+  /** null on success (also when the position turned out to carry the stop after an error). */
+  error: unknown;
+  /** After a failure: the stop the position carries (null none; undefined when it could not be read). */
+  positionStop?: number | null | undefined;
+}
+
+/**
+ * Sets or moves the position's stop-loss. A failure is checked against the
+ * position before it counts (a timeout may hide a stop that landed; a re-sent
+ * stop may already be there): only a position without that stop is a failure.
+ */
+export async function trySetStop(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, stopLoss: number, why: string): Promise<StopAttempt> {
+  let error: unknown = null;
+  try {
+    await client.setPositionProtection(trade.symbol, trade.side as PositionSide, { stopLoss, clientOrderId: await coidFor(deps, trade, `sl-${doc.rt.closeVersion}-${Math.round(stopLoss * 1e8)}`) });
   } catch (e) {
-    await record(deps, { action: 'stop.failed', entity: 'trade', entityId: trade.id, after: { stopLoss, why, error: errInfo(e) }, traceId: trade.trace_id });
-    return e;
+    error = e;
+  }
+  if (error !== null) {
+    const position = await readPosition(client, trade);
+    const positionStop = position === undefined ? undefined : (position?.stopLoss ?? null);
+    if (positionStop == null || !sameStop(positionStop, stopLoss, await tickOf(client, trade.symbol))) {
+      await record(deps, { action: 'stop.failed', entity: 'trade', entityId: trade.id, after: { stopLoss, why, error: errInfo(error), positionStop: positionStop ?? null }, traceId: trade.trace_id });
+      return { error, positionStop };
+    }
+    await record(deps, { action: 'stop.confirmed-after-error', entity: 'trade', entityId: trade.id, after: { stopLoss, why, error: errInfo(error) }, traceId: trade.trace_id });
   }
   const before = trade.stop_loss;
   await tradesRepo.updateTrade(deps.db, trade.id, { stop_loss: String(stopLoss) }, deps.clock.now());
   trade.stop_loss = String(stopLoss);
   await record(deps, { action: 'stop.set', entity: 'trade', entityId: trade.id, before: { stopLoss: before }, after: { stopLoss, why }, traceId: trade.trace_id });
-  return null;
+  return { error: null };
 }
 
-/** Reduce-only market close of the whole position with a deterministic id. */
-export async function closeNow(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, why: string, quantity?: number): Promise<{ order: Order | null; error: unknown }> {
-  doc.rt.closeVersion += 1;
-  await writeDoc(deps, trade.id, doc);
-  const leg = `close-${doc.rt.closeVersion}`;
+/** Sets or moves the position's stop-loss. Returns the error, or null on success. */
+export async function setStop(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, stopLoss: number, why: string): Promise<unknown> {
+  return (await trySetStop(deps, client, trade, doc, stopLoss, why)).error;
+}
+
+export interface CloseOutcome {
+  order: Order | null;
+  error: unknown;
+  /** Nothing new was sent: the close of this request (or an earlier one still unresolved) was used. */
+  reused: boolean;
+}
+
+/** Looks an unresolved close up by its client order id. */
+async function resolveClose(deps: TradingDeps, client: ExchangeClient, row: OrderRow): Promise<{ state: 'working' | 'finished'; order: Order } | { state: 'absent' | 'wait' } | { state: 'unreadable'; error: unknown }> {
+  let ex: Order | null;
+  try {
+    ex = await client.fetchOrder(row.symbol, row.exchange_order_id ? { id: row.exchange_order_id, clientOrderId: row.client_order_id } : { clientOrderId: row.client_order_id });
+  } catch (e) {
+    return { state: 'unreadable', error: e };
+  }
+  if (ex) {
+    await applyOrder(deps, row, ex);
+    return { state: ex.status === 'open' || ex.status === 'partially_filled' || ex.status === 'pending' ? 'working' : 'finished', order: ex };
+  }
+  // Not on the exchange: judged never placed only once the grace is over (a request may still land).
+  if (deps.clock.now() - row.updated_at < deps.options.pendingGraceMs) return { state: 'wait' };
+  await applyOrder(deps, row, null, { status: 'rejected', reason: 'not-on-exchange' });
+  return { state: 'absent' };
+}
+
+/**
+ * Reduce-only market close of the whole position (or `quantity` of it) under an
+ * idempotency key. `requestKey` (the caller's: e.g. the Telegram message + action)
+ * gives the close its own client order id: the same request never sends a second
+ * one. Without it (tracking, emergency, retries) the key is the trade + reason +
+ * a version stored BEFORE sending; an earlier system close still pending or
+ * unknown is resolved by its id first, and a new version is minted only when it
+ * is finished or definitely not on the exchange.
+ */
+export async function closeNow(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, why: string, opts: { requestKey?: string; quantity?: number } = {}): Promise<CloseOutcome> {
   const side = trade.side as PositionSide;
+  const { quantity } = opts;
+  let leg: string;
+  if (opts.requestKey !== undefined) {
+    leg = `close-r${opts.requestKey}`;
+  } else {
+    const minted = doc.rt.closeLeg ?? null;
+    const prev = minted ? (await tradesRepo.listOrdersOfTrade(deps.db, trade.id)).find((r) => r.leg === minted) : undefined;
+    if (minted && !prev) {
+      // Minted and stored in the document, never stored as an order: nothing went out under it.
+      leg = minted;
+    } else {
+      if (prev && OPEN.has(prev.status)) {
+        const r = await resolveClose(deps, client, prev);
+        // Working, or finished just now (its fill is booked): the caller reads the position before any new close.
+        if (r.state === 'working' || r.state === 'finished') return { order: r.order, error: null, reused: true };
+        if (r.state === 'wait') return { order: null, error: new OrderStateUnknown(`close ${prev.client_order_id} unresolved`, { details: { clientOrderId: prev.client_order_id } }), reused: true };
+        if (r.state === 'unreadable') return { order: null, error: r.error, reused: true };
+      }
+      doc.rt.closeVersion += 1;
+      doc.rt.closeLeg = `close-${why}-${doc.rt.closeVersion}`;
+      await writeDoc(deps, trade.id, doc);
+      leg = doc.rt.closeLeg;
+    }
+  }
   const { row, created, request } = await storeLeg(deps, trade, {
     leg,
     role: 'close',
     request: { symbol: trade.symbol, side: exitSide(side), type: 'market', quantity: quantity ?? Math.max(num(trade.quantity), 0), reduceOnly: true },
   });
-  if (!created) return { order: null, error: null };
+  if (!created) {
+    // The same request again: resolve what it sent, never send a second order.
+    if (OPEN.has(row.status)) {
+      const r = await resolveClose(deps, client, row);
+      if (r.state === 'working' || r.state === 'finished') return { order: r.order, error: null, reused: true };
+      if (r.state === 'unreadable') return { order: null, error: r.error, reused: true };
+      return { order: null, error: new OrderStateUnknown(`close ${row.client_order_id} unresolved`, { details: { clientOrderId: row.client_order_id } }), reused: true };
+    }
+    return { order: null, error: null, reused: true };
+  }
   try {
     const order = await client.closePosition(trade.symbol, side, quantity === undefined ? { clientOrderId: request.clientOrderId } : { quantity, clientOrderId: request.clientOrderId });
     await applyOrder(deps, row, order);
-    await record(deps, { action: 'position.close', entity: 'trade', entityId: trade.id, after: { why, quantity: quantity ?? 'all', filled: order.filled, price: order.averagePrice }, traceId: trade.trace_id });
-    return { order, error: null };
+    await record(deps, { action: 'position.close', entity: 'trade', entityId: trade.id, after: { why, leg, quantity: quantity ?? 'all', filled: order.filled, price: order.averagePrice }, traceId: trade.trace_id });
+    return { order, error: null, reused: false };
   } catch (e) {
-    await applyOrder(deps, row, null, { status: errorCode(e) === 'order-state-unknown' ? 'unknown' : 'rejected', reason: errorCode(e) });
-    await record(deps, { action: 'position.close-failed', entity: 'trade', entityId: trade.id, after: { why, error: errInfo(e) }, traceId: trade.trace_id });
+    await applyOrder(deps, row, null, { status: definitelyNotPlaced(e) ? 'rejected' : 'unknown', reason: errorCode(e) });
+    await record(deps, { action: 'position.close-failed', entity: 'trade', entityId: trade.id, after: { why, leg, error: errInfo(e) }, traceId: trade.trace_id });
     deps.log.error({ tradeId: trade.id, err: errInfo(e) }, 'close failed');
-    return { order: null, error: e };
+    return { order: null, error: e, reused: false };
   }
 }
 
-/** The stop could not be placed: close at once and tell the user. */
-export async function emergencyClose(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, cause: unknown): Promise<void> {
+/**
+ * A close request seen before (its key already has a close order): resolves that
+ * order by its client order id and returns; null when the request is new.
+ */
+export async function resolveRequestClose(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, requestKey: string): Promise<{ order: Order | null; error: unknown } | null> {
+  const row = (await tradesRepo.listOrdersOfTrade(deps.db, trade.id)).find((r) => r.role === 'close' && r.leg === `close-r${requestKey}`);
+  if (!row) return null;
+  await record(deps, { action: 'position.close-repeated', entity: 'trade', entityId: trade.id, after: { leg: row.leg, status: row.status }, traceId: trade.trace_id });
+  if (!OPEN.has(row.status)) return { order: null, error: null };
+  const r = await resolveClose(deps, client, row);
+  if (r.state === 'working' || r.state === 'finished') return { order: r.order, error: null };
+  if (r.state === 'unreadable') return { order: null, error: r.error };
+  return { order: null, error: null };
+}
+
+export type CloseIntentReason = 'stop-failed' | 'manual' | 'follow-up';
+
+export interface DriveResult {
+  /** closed: flat and finalized; flat: flat, finalizing deferred (a cancel failed); closing: position left. */
+  state: 'closed' | 'flat' | 'closing';
+  error: unknown;
+  remaining: number | null;
+}
+
+/**
+ * Sends (or resolves) the close, then reads the position. Flat → the trade is
+ * finalized. Not flat (an IOC filled part, the close failed, the position could
+ * not be read) → the trade stays `closing` with its intent stored (each sync
+ * retries), the remainder keeps or gets its stop, and the user is told: a
+ * critical 'stop-failed-close-failed' while no stop protects the rest,
+ * 'close-incomplete' when one does (each at most every CLOSE_ALERT_EVERY_MS).
+ */
+export async function driveClose(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, o: { reason: CloseIntentReason; requestKey?: string; cause?: unknown }): Promise<DriveResult> {
+  doc.rt.closing = { reason: o.reason, attempts: (doc.rt.closing?.attempts ?? 0) + 1, alertedAt: doc.rt.closing?.alertedAt ?? null };
+  await writeDoc(deps, trade.id, doc);
+  const { order, error } = await closeNow(deps, client, trade, doc, o.reason, o.requestKey !== undefined ? { requestKey: o.requestKey } : {});
+  const side = trade.side as PositionSide;
+  const position = await readPosition(client, trade);
+  if (position === null) {
+    if (o.reason === 'stop-failed') {
+      deps.notifier.notify({ type: 'stop-failed-closed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, errorCode: errorCode(o.cause) });
+    }
+    const done = await finalizeTrade(deps, client, trade, doc, o.reason, order?.averagePrice ?? null);
+    return { state: done ? 'closed' : 'flat', error, remaining: 0 };
+  }
+  // Something is left: it must stay protected until the next attempt.
+  const stopPrice = trade.stop_loss !== null ? Number(trade.stop_loss) : doc.plan.stopLoss;
+  let protectedBy: number | null = position?.stopLoss ?? null;
+  if (position && protectedBy === null && stopPrice !== null) {
+    const a = await trySetStop(deps, client, trade, doc, stopPrice, 'close-remainder');
+    if (a.error === null) protectedBy = stopPrice;
+  }
+  const remaining = position ? position.quantity : null;
+  await record(deps, { action: 'position.close-incomplete', entity: 'trade', entityId: trade.id, after: { reason: o.reason, remaining, stopLoss: protectedBy, attempts: doc.rt.closing.attempts, error: error ? errInfo(error) : null }, traceId: trade.trace_id });
+  deps.log.error({ tradeId: trade.id, userId: trade.user_id, remaining, protectedBy, err: error ? errInfo(error) : null }, 'close did not complete: retrying on the next sync');
+  const now = deps.clock.now();
+  const last = doc.rt.closing.alertedAt;
+  if (last === null || now - last >= CLOSE_ALERT_EVERY_MS) {
+    doc.rt.closing.alertedAt = now;
+    const base = { userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, remaining, attempts: doc.rt.closing.attempts, severity: 'critical' as const };
+    if (protectedBy === null) deps.notifier.notify({ ...base, type: 'stop-failed-close-failed', reason: o.reason, errorCode: errorCode(error ?? o.cause ?? null) });
+    else deps.notifier.notify({ ...base, type: 'close-incomplete', reason: o.reason, stopLoss: protectedBy, errorCode: error ? errorCode(error) : null });
+  }
+  await writeDoc(deps, trade.id, doc);
+  return { state: 'closing', error, remaining };
+}
+
+/**
+ * The stop could not be placed: cancel unfilled entries and close at once. The
+ * user hears 'stop-failed-closed' only once the position is flat; otherwise the
+ * trade stays `closing` (retried by every sync) and they are told to act.
+ */
+export async function emergencyClose(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, cause: unknown): Promise<DriveResult> {
   deps.log.error({ tradeId: trade.id, userId: trade.user_id, err: errInfo(cause) }, 'stop-loss could not be placed: closing the position');
   if (trade.status === 'opening' || trade.status === 'open') await setTradeStatus(deps, trade, 'closing', 'stop-failed');
-  // Unfilled entries must not reopen it.
+  // Unfilled entries must not reopen it (a failed cancel is retried when the trade is finalized).
   for (const row of await tradesRepo.listOrdersOfTrade(deps.db, trade.id)) {
     if (row.role === 'entry' && OPEN.has(row.status)) await cancelRow(deps, client, trade, row, 'stop-failed');
   }
-  const { order } = await closeNow(deps, client, trade, doc, 'stop-failed');
-  deps.notifier.notify({ type: 'stop-failed-closed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side: trade.side as PositionSide, errorCode: errorCode(cause) });
-  if (order && (order.status === 'filled' || order.filled > 0)) await finalizeTrade(deps, client, trade, doc, 'stop-failed', order.averagePrice);
+  return driveClose(deps, client, trade, doc, { reason: 'stop-failed', cause });
+}
+
+/**
+ * A stop (moved before the fill, or re-set) the exchange refuses: keep the last
+ * valid one instead of closing. The position's own stop when it has one (the
+ * stop attached to the entry), else the stop sent with the entries. Returns the
+ * stop kept, or null when none protects the position.
+ */
+export async function keepValidStop(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, doc: TradeDoc, wanted: number, attempt: StopAttempt): Promise<number | null> {
+  let kept: number | null = null;
+  if (attempt.positionStop != null) kept = attempt.positionStop;
+  else if (doc.rt.sentStop != null && doc.rt.sentStop !== wanted) {
+    const again = await trySetStop(deps, client, trade, doc, doc.rt.sentStop, 'last-valid');
+    if (again.error === null) kept = doc.rt.sentStop;
+  }
+  if (kept === null) return null;
+  doc.plan.stopLoss = kept;
+  await tradesRepo.updateTrade(deps.db, trade.id, { stop_loss: String(kept) }, deps.clock.now());
+  trade.stop_loss = String(kept);
+  await writeDoc(deps, trade.id, doc);
+  await record(deps, { action: 'stop.kept', entity: 'trade', entityId: trade.id, after: { wanted, kept, error: errInfo(attempt.error) }, traceId: trade.trace_id });
+  if (!sameStop(kept, wanted, await tickOf(client, trade.symbol))) {
+    deps.notifier.notify({ type: 'sl-move-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side: trade.side as PositionSide, stopLoss: wanted, kept, errorCode: errorCode(attempt.error) });
+  }
+  return kept;
 }
 
 /** Places (or re-places, with a new version) the take-profit ladder for the targets not yet hit. */
@@ -109,13 +317,13 @@ export async function protectFilled(
 ): Promise<boolean> {
   const plan = doc.plan;
   if (plan.stopLoss !== null && !fill.stopAttached) {
-    const e = await setStop(deps, client, trade, doc, plan.stopLoss, 'initial');
-    if (e !== null) {
+    const attempt = await trySetStop(deps, client, trade, doc, plan.stopLoss, 'initial');
+    if (attempt.error !== null && (await keepValidStop(deps, client, trade, doc, plan.stopLoss, attempt)) === null) {
       if (!plan.allowNoStop) {
-        await emergencyClose(deps, client, trade, doc, e);
+        await emergencyClose(deps, client, trade, doc, attempt.error);
         return false;
       }
-      deps.notifier.notify({ type: 'protection-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side: trade.side as PositionSide, what: 'stop-loss', errorCode: errorCode(e) });
+      deps.notifier.notify({ type: 'protection-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side: trade.side as PositionSide, what: 'stop-loss', errorCode: errorCode(attempt.error) });
     }
   }
   if (!targetAttached(doc, fill.stopAttached)) await placeLadder(deps, client, trade, doc, fill.filled, fill.market);
@@ -129,7 +337,7 @@ export async function protectFilled(
   trade.quantity = String(fill.filled);
   doc.rt.notifiedFilled = fill.filled;
   await writeDoc(deps, trade.id, doc);
-  await record(deps, { action: 'trade.opened', entity: 'trade', entityId: trade.id, after: { entryPrice: fill.avgPrice, quantity: fill.filled, stopLoss: plan.stopLoss }, traceId: trade.trace_id });
+  await record(deps, { action: 'trade.opened', entity: 'trade', entityId: trade.id, after: { entryPrice: fill.avgPrice, quantity: fill.filled, stopLoss: doc.plan.stopLoss }, traceId: trade.trace_id });
   const stopLoss = trade.stop_loss === null ? null : Number(trade.stop_loss);
   const side = trade.side as PositionSide;
   // The first fill of a multi-entry plan is not the whole trade: say how much of the plan filled.
@@ -199,12 +407,26 @@ export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<
   return { entryQty, entryAvg, exitQty, realizedPnl: clean(gross - fees, 8), fees: clean(fees, 8), exitAvg: exitAvg === null ? null : clean(exitAvg), estimated };
 }
 
-/** Closes the trade record: cancels what is left of its orders, books PnL, tells the user. */
-export async function finalizeTrade(deps: TradingDeps, client: ExchangeClient | null, trade: TradeRow, doc: TradeDoc, reason: CloseReason, exitHint: number | null): Promise<void> {
-  if (isTerminalTrade(trade.status as never)) return;
+/**
+ * Closes the trade record: cancels what is left of its orders (pending ones by
+ * client order id too; on HyperLiquid also the entries' attached children),
+ * books PnL, tells the user. If any cancel fails nothing is finalized: the
+ * trade stays `closing` and the next sync tries again. False then.
+ */
+export async function finalizeTrade(deps: TradingDeps, client: ExchangeClient | null, trade: TradeRow, doc: TradeDoc, reason: CloseReason, exitHint: number | null): Promise<boolean> {
+  if (isTerminalTrade(trade.status as never)) return true;
   let orders = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
   if (client) {
-    for (const row of orders) if (OPEN.has(row.status) && row.status !== 'pending') await cancelRow(deps, client, trade, row, `trade-${reason}`);
+    let ok = true;
+    for (const row of orders) if (OPEN.has(row.status)) ok = (await cancelRow(deps, client, trade, row, `trade-${reason}`)) && ok;
+    const account = await accountsRepo.findAccount(deps.db, trade.account_id);
+    if (account) ok = (await cancelAttachedChildren(deps, client, trade, account.exchange, orders)) && ok;
+    if (!ok) {
+      if (trade.status === 'open' || trade.status === 'opening') await setTradeStatus(deps, trade, 'closing', 'cleanup-pending');
+      await record(deps, { action: 'trade.finalize-deferred', entity: 'trade', entityId: trade.id, after: { reason }, traceId: trade.trace_id });
+      deps.log.warn({ tradeId: trade.id, reason }, 'finalizing deferred: an order could not be cancelled');
+      return false;
+    }
     orders = await tradesRepo.listOrdersOfTrade(deps.db, trade.id);
   }
   let market: Market | null;
@@ -217,13 +439,15 @@ export async function finalizeTrade(deps: TradingDeps, client: ExchangeClient | 
   const p = computePnl(trade.side as PositionSide, orders, market, hint);
   const now = deps.clock.now();
   if (p.entryQty <= 0) {
-    await setTradeStatus(deps, trade, 'cancelled', reason, { closed_at: now, close_reason: reason });
-    return;
+    const to = trade.status === 'closing' || trade.status === 'open' ? 'closed' : 'cancelled';
+    await setTradeStatus(deps, trade, to, reason, { closed_at: now, close_reason: reason });
+    return true;
   }
   const ok = await setTradeStatus(deps, trade, 'closed', reason, { closed_at: now, close_reason: reason, realized_pnl: String(p.realizedPnl), fees: String(p.fees) });
-  if (!ok) return;
+  if (!ok) return false;
   await record(deps, { action: 'trade.closed', entity: 'trade', entityId: trade.id, after: { reason, ...p }, traceId: trade.trace_id });
   const side = trade.side as PositionSide;
   if (reason === 'stop-loss') deps.notifier.notify({ type: 'sl-hit', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, price: hint ?? 0 });
   deps.notifier.notify({ type: 'trade-closed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, reason, exitPrice: p.exitAvg, realizedPnl: p.realizedPnl, fees: p.fees, estimated: p.estimated });
+  return true;
 }

@@ -10,7 +10,7 @@ import { createKeyedLock, userLockKey, type KeyedLock } from '../locks.js';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../notifications.js';
 import { createSettingsService, type SettingsService } from '../settings.js';
-import type { ActionResult } from './actions.js';
+import type { ActionOptions, ActionResult } from './actions.js';
 import { listUnfinishedSignals } from '../../db/repos/trading.js';
 import { record, type EntryGatePort, type ExchangeProvider, type TradingDeps, type TradingOptions } from './context.js';
 import { fanOut, runForUser, SharedQuotes, type FanoutResult, type UserOutcome } from './fanout.js';
@@ -55,7 +55,13 @@ export interface TradingService {
   skip(signalId: number, userId: number): Promise<void>;
   handleFollowUp(input: FollowUpInput): Promise<FollowUpOutcome[]>;
   openManual(input: ManualOpen): Promise<ManualOpenResult>;
-  closeTrade(userId: number, tradeId: number, fraction?: number): Promise<ActionResult>;
+  /**
+   * Closes a trade (all, or `fraction` of it). `requestId`: the request's idempotency key
+   * (e.g. the Telegram callback's message id + action): a repeated request never sends a
+   * second close. A result with reason 'close-incomplete' means the trade stays `closing`
+   * (what is left keeps its stop; every sync retries).
+   */
+  closeTrade(userId: number, tradeId: number, fraction?: number, options?: ActionOptions): Promise<ActionResult>;
   moveStop(userId: number, tradeId: number, target: { price: number } | { breakeven: true }): Promise<ActionResult>;
   cancelTrade(userId: number, tradeId: number): Promise<ActionResult>;
   /** Reads the exchange's state of one trade and advances it (under the user's lock). */
@@ -168,7 +174,7 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
     },
     handleFollowUp: (followUp) => applyFollowUp(deps, followUp),
     openManual: (open) => locked(open.userId, () => openManual(deps, open)),
-    closeTrade: (userId, tradeId, fraction) => locked(userId, () => closeManual(deps, userId, tradeId, fraction)),
+    closeTrade: (userId, tradeId, fraction, options) => locked(userId, () => closeManual(deps, userId, tradeId, fraction, options)),
     moveStop: (userId, tradeId, target) => locked(userId, () => moveStopManual(deps, userId, tradeId, target)),
     cancelTrade: (userId, tradeId) => locked(userId, () => cancelManual(deps, userId, tradeId)),
     async syncTrade(tradeId) {

@@ -11,12 +11,12 @@ import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
 import { clean, isTerminalTrade, roundPrice, type Order, type Position, type PositionSide, type TradeStatus } from '../../models/index.js';
 import type { CloseReason } from '../notifications.js';
-import { attachesStops, applyOrder, canManage, clientOf, errInfo, num, readDoc, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
+import { attachesStops, applyOrder, canManage, clientOf, errInfo, errorCode, num, readDoc, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
 import { cancelRow } from './orders.js';
-import { emergencyClose, finalizeTrade, placeLadder, protectFilled, setStop } from './protect.js';
+import { driveClose, emergencyClose, finalizeTrade, placeLadder, protectFilled, sameStop, setStop, tickOf, trySetStop } from './protect.js';
 
 export interface Discrepancy {
-  kind: 'order-adopted' | 'order-never-placed' | 'order-missing' | 'stop-missing' | 'position-gone' | 'fill-while-down';
+  kind: 'order-adopted' | 'order-never-placed' | 'order-missing' | 'stop-missing' | 'stop-mismatch' | 'position-gone' | 'fill-while-down';
   tradeId: number;
   details: Record<string, unknown>;
 }
@@ -146,6 +146,8 @@ export async function syncTrade(deps: TradingDeps, tradeId: number, snapshot?: A
   const position: Position | null = positions.find((p) => p.symbol === trade.symbol && p.side === side && p.quantity > 0) ?? null;
   if (position?.liquidationPrice != null) doc.rt.liquidationPrice = position.liquidationPrice;
   const rows = await refreshOrders(deps, client, trade, openOnExchange, out);
+  // The stop as of the snapshot: a stop set in this pass (breakeven) is not compared with it.
+  const stopAtRead = trade.stop_loss;
   const entries = entryStats(rows);
   const now = deps.clock.now();
   const timedOut = doc.plan.entryTimeoutMin > 0 && now - trade.created_at >= doc.plan.entryTimeoutMin * 60_000;
@@ -166,7 +168,7 @@ export async function syncTrade(deps: TradingDeps, tradeId: number, snapshot?: A
       }
       // The stop rides on the entry where the exchange supports it; the position says whether it is there.
       const wanted = doc.plan.stopLoss;
-      const stopThere = wanted === null || (position.stopLoss !== null && Math.abs(position.stopLoss - wanted) <= wanted * 1e-9);
+      const stopThere = wanted === null || (position.stopLoss !== null && sameStop(position.stopLoss, wanted, await tickOf(client, trade.symbol)));
       if (!stopThere) out.push({ kind: 'stop-missing', tradeId: trade.id, details: { stopLoss: doc.plan.stopLoss } });
       if (entries.filled > 0 && trade.status === 'planned') await setTradeStatus(deps, trade, 'opening', 'adopted');
       await writeDoc(deps, trade.id, doc);
@@ -185,10 +187,21 @@ export async function syncTrade(deps: TradingDeps, tradeId: number, snapshot?: A
   }
 
   // open / closing
+  const closing = trade.status === 'closing' ? (doc.rt.closing ?? null) : null;
   if (!position) {
+    if (closing) {
+      // The close we kept retrying is done (or something else closed the rest).
+      await finalizeTrade(deps, client, trade, doc, closing.reason, null);
+      return done();
+    }
     const why = await whyGone(deps, client, trade, doc, rows);
     if (why.reason === 'position-gone') out.push({ kind: 'position-gone', tradeId: trade.id, details: { lastPrice: why.hint } });
     await finalizeTrade(deps, client, trade, doc, why.reason, why.hint);
+    return done();
+  }
+  if (closing) {
+    // A close that did not complete (failed, or filled only part): protect the rest, try again.
+    await driveClose(deps, client, trade, doc, { reason: closing.reason });
     return done();
   }
   if (trade.status === 'closing' && !rows.some((r) => r.role === 'close' && OPEN.has(r.status))) {
@@ -236,6 +249,18 @@ export async function syncTrade(deps: TradingDeps, tradeId: number, snapshot?: A
     if (e !== null && !doc.plan.allowNoStop) {
       await emergencyClose(deps, client, trade, doc, e);
       return done();
+    }
+  } else if (stopPrice !== null && position.stopLoss !== null && trade.stop_loss === stopAtRead && !sameStop(position.stopLoss, stopPrice, await tickOf(client, trade.symbol))) {
+    // A stop other than ours: a later limit entry that filled with the stop it was sent with
+    // (Bybit Full mode, Paper) or its attached child (HyperLiquid) reset the moved one. Put ours back;
+    // if the exchange refuses, the position keeps the stop it has (it is protected) and the user is told once.
+    const told = doc.rt.stopMismatchTold === stopPrice;
+    if (!told) out.push({ kind: 'stop-mismatch', tradeId: trade.id, details: { stopLoss: stopPrice, onExchange: position.stopLoss } });
+    const a = await trySetStop(deps, client, trade, doc, stopPrice, 'reassert');
+    if (a.error === null) doc.rt.stopMismatchTold = null;
+    else if (!told) {
+      doc.rt.stopMismatchTold = stopPrice;
+      deps.notifier.notify({ type: 'sl-move-failed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, stopLoss: stopPrice, kept: position.stopLoss, errorCode: errorCode(a.error) });
     }
   }
 

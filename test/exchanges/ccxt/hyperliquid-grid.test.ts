@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHyperliquidAdapter, isProtectionCloid, toHyperliquidCloid } from '../../../exchanges/ccxt/hyperliquid.js';
-import { clientOrderId } from '../../../services/ids.js';
+import { clientOrderId, gridSalt, orderIdSalt } from '../../../services/ids.js';
 import type { GridParams } from '../../../services/grid/plan.js';
 import { createGridWorld, type GridWorld } from '../../integration/grid/harness.js';
 import { fakeHttp, fixture, type RecordedRequest, type Reply } from './fake-http.js';
@@ -174,7 +174,7 @@ describe('grid on HyperLiquid (intercepted HTTP)', () => {
       s: String(qty),
       r: true,
       t: { trigger: { isMarket: true, triggerPx: String(slPrice), tpsl: 'sl' } },
-      c: toHyperliquidCloid(clientOrderId(`grid${bot.id}`, u.userId, 'c1-sl1')),
+      c: toHyperliquidCloid(clientOrderId(`grid${bot.id}`, u.userId, 'c1-sl1', gridSalt(await orderIdSalt(world.db), bot.id))),
       grouping: 'na',
     });
     // The grid's stop is its own, not "the position's protection" of a signal trade.

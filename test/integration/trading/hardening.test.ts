@@ -11,7 +11,7 @@ import { listDeliveries } from '../../../db/repos/trading.js';
 import type { ExchangeAdapter } from '../../../exchanges/index.js';
 import type { PaperAdapter } from '../../../exchanges/paper/index.js';
 import { ExchangeUnavailable, type OrderRequest } from '../../../models/index.js';
-import { clientOrderId } from '../../../services/ids.js';
+import { clientOrderId, orderIdSalt } from '../../../services/ids.js';
 import { openManual } from '../../../services/trading/manual.js';
 import { createHarness, signal, type Harness } from './harness.js';
 
@@ -258,7 +258,8 @@ describe('idempotent manual trades', () => {
     expect((await h.paper(u.accountId).fetchPositions(['ETH/USDT']))[0]!.quantity).toBe(0.1);
     // The client order ids derive from the request id.
     const rows = await tradesRepo.listOrdersOfTrade(h.db, (x as { tradeId: number }).tradeId);
-    expect(rows.find((r) => r.leg === 'entry-0')!.client_order_id).toBe(clientOrderId('rmsg-42', u.userId, 'entry-0'));
+    const salt = await orderIdSalt(h.db);
+    expect(rows.find((r) => r.leg === 'entry-0')!.client_order_id).toBe(clientOrderId('rmsg-42', u.userId, 'entry-0', salt.salt));
     // Later, again: still the same trade.
     expect(await h.trading.openManual({ userId: u.userId, ...draft, requestId: 'msg-42' })).toEqual({ ok: true, tradeId: (x as { tradeId: number }).tradeId, status: 'duplicate' });
   });

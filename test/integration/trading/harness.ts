@@ -86,7 +86,11 @@ export interface Harness {
    * database and the same Paper exchange state (the adapters live on).
    */
   restart(o?: Pick<HarnessOptions, 'wrap' | 'options'>): void;
-  addUser(o?: { settings?: Partial<Settings>; mode?: 'auto' | 'confirm'; overrides?: Partial<Settings>; balance?: number; leverageKnown?: number }): Promise<TestUser>;
+  /**
+   * `exchange: 'hyperliquid'` stores the account as a HyperLiquid one (the services take its
+   * HyperLiquid-only paths) while a Paper adapter still plays the exchange.
+   */
+  addUser(o?: { settings?: Partial<Settings>; mode?: 'auto' | 'confirm'; overrides?: Partial<Settings>; balance?: number; leverageKnown?: number; exchange?: 'paper' | 'hyperliquid' }): Promise<TestUser>;
   post(messageId: string, parsed: ParseResult, extra?: { replyTo?: string; edited?: boolean; postedAt?: number }): ReturnType<SignalRouter['handleMessage']>;
   paper(accountId: number): PaperAdapter;
   close(): Promise<void>;
@@ -101,27 +105,26 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const papers = new Map<string, PaperAdapter>();
   const balances = new Map<string, number>();
   const revoked = new Set<string>();
-  const makeRegistry = (wrap: HarnessOptions['wrap'], reuse: boolean): ExchangeRegistry =>
-    createExchangeRegistry({
-      factories: {
-        paper: (ref) => {
-          let paper = reuse ? papers.get(ref.accountId) : undefined;
-          if (!paper) {
-            paper = createPaperAdapter({ accountId: ref.accountId, feed, startingBalance: balances.get(ref.accountId) ?? 10_000, now: clock.now, saveDebounceMs: 0 });
-            papers.set(ref.accountId, paper);
-          }
-          if (revoked.has(ref.accountId)) {
-            return new Proxy(paper, {
-              get(target, prop, receiver) {
-                const v = Reflect.get(target, prop, receiver);
-                if (typeof v !== 'function' || !ADAPTER_CALLS.has(String(prop))) return v;
-                return () => Promise.reject(new AuthFailed('API key revoked', { exchange: 'paper', operation: String(prop) }));
-              },
-            }) as ExchangeAdapter;
-          }
-          return wrap ? wrap(ref.accountId, paper) : paper;
-        },
-      },
+  const makeRegistry = (wrap: HarnessOptions['wrap'], reuse: boolean): ExchangeRegistry => {
+    const paperFactory = (ref: { accountId: string }): ExchangeAdapter => {
+      let paper = reuse ? papers.get(ref.accountId) : undefined;
+      if (!paper) {
+        paper = createPaperAdapter({ accountId: ref.accountId, feed, startingBalance: balances.get(ref.accountId) ?? 10_000, now: clock.now, saveDebounceMs: 0 });
+        papers.set(ref.accountId, paper);
+      }
+      if (revoked.has(ref.accountId)) {
+        return new Proxy(paper, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver);
+            if (typeof v !== 'function' || !ADAPTER_CALLS.has(String(prop))) return v;
+            return () => Promise.reject(new AuthFailed('API key revoked', { exchange: 'paper', operation: String(prop) }));
+          },
+        }) as ExchangeAdapter;
+      }
+      return wrap ? wrap(ref.accountId, paper) : paper;
+    };
+    return createExchangeRegistry({
+      factories: { paper: paperFactory, hyperliquid: paperFactory },
       loadCredentials: async () => ({}),
       client: {
         placement: { settleMs: 0, lookup: { attempts: 1, baseMs: 1, maxMs: 1 } },
@@ -129,6 +132,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         ...(options.clientTimeoutMs !== undefined ? { timeoutMs: options.clientTimeoutMs } : {}),
       },
     });
+  };
   const registry = makeRegistry(options.wrap, false);
   const notifier = createMemoryNotifier();
   const log = silentLogger();
@@ -169,7 +173,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async addUser(o = {}) {
       n++;
       const user = await users.insertUser(db, { telegramId: 1_000 + n, language: 'en', now: clock.now() });
-      const account = await accountsRepo.insertAccount(db, { userId: user.id, exchange: 'paper', environment: 'mainnet', label: 'paper', keyFingerprint: null, keyHint: null, verifiedAt: null, now: clock.now() });
+      const account = await accountsRepo.insertAccount(db, { userId: user.id, exchange: o.exchange ?? 'paper', environment: 'mainnet', label: 'paper', keyFingerprint: null, keyHint: null, verifiedAt: null, now: clock.now() });
       await users.updateUser(db, user.id, { default_account_id: account.id }, clock.now());
       balances.set(String(account.id), o.balance ?? 10_000);
       await settingsRepo.putUserSettingsJson(db, user.id, JSON.stringify({ ...DEFAULT_SETTINGS, ...o.settings }), clock.now());

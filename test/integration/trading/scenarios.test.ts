@@ -3,7 +3,7 @@ import { audit, trades as tradesRepo } from '../../../db/index.js';
 import { getSymbolSettings } from '../../../db/repos/trading.js';
 import type { ExchangeAdapter } from '../../../exchanges/index.js';
 import { OrderRejected } from '../../../models/index.js';
-import { clientOrderId } from '../../../services/ids.js';
+import { clientOrderId, orderIdSalt } from '../../../services/ids.js';
 import type { UserOutcome } from '../../../services/trading/fanout.js';
 import { createHarness, signal, update, type Harness } from './harness.js';
 
@@ -117,7 +117,7 @@ describe('fan-out', () => {
     h = await createHarness();
     const u = await h.addUser();
     await h.post('20', signal({ leverage: 10 }));
-    expect(await getSymbolSettings(h.db, u.accountId, 'BTC/USDT')).toEqual({ leverage: 10, marginMode: 'isolated' });
+    expect(await getSymbolSettings(h.db, u.accountId, 'BTC/USDT')).toEqual({ leverage: 10, marginMode: 'isolated', updatedAt: h.clock.now() });
     await h.trading.closeTrade(u.userId, (await tradesRepo.listOpenTrades(h.db, { userId: u.userId }))[0]!.id);
     await h.post('21', signal({ leverage: 7 }));
     expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.leverage).toBe(7);
@@ -243,7 +243,7 @@ describe('tracking', () => {
       trace_id: 'trace-crash', opened_at: null, closed_at: null, created_at: now, updated_at: now,
       plan: JSON.stringify({ plan: { symbol: 'BTC/USDT', side: 'long', entryType: 'market', entries: [{ price: null, quantity: 0.02 }], entryTrigger: null, quantity: 0.02, avgEntry: 50_000, leverage: 10, marginMode: 'isolated', margin: 100, notional: 1_000, stopLoss: 49_000, takeProfits: [{ price: 51_000, share: 1 }], allowNoStop: false, breakevenAfterTp: 0, trailingPct: 0, entryTimeoutMin: 0, warnings: [] } }),
     });
-    const coid = clientOrderId(`t${trade.id}`, u.userId, 'entry-0');
+    const coid = clientOrderId(`t${trade.id}`, u.userId, 'entry-0', (await orderIdSalt(h.db)).salt);
     await tradesRepo.insertOrderOnce(h.db, { trade_id: trade.id, account_id: u.accountId, client_order_id: coid, exchange_order_id: null, symbol: 'BTC/USDT', side: 'buy', type: 'market', role: 'entry', status: 'pending', price: null, trigger_price: null, quantity: '0.02', filled: '0', average_price: null, reduce_only: 0, leg: 'entry-0', created_at: now, updated_at: now });
     const client = await h.registry.client({ accountId: String(u.accountId), exchange: 'paper', environment: 'mainnet' });
     await client.placeOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'market', quantity: 0.02, clientOrderId: coid });
