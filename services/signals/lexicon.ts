@@ -67,6 +67,9 @@ const ENTRY = [
   'entries',
   'enter(?:ing)?',
   `open(?:ing)?${SP}(?:price|at)`,
+  // `Open: 92.50`, `Limit: 63,200`, `Limit price 0.45` (a colon or a number must follow)
+  `open(?=${SP}[:=]${SP}\\$?\\d)`,
+  `limit(?:${SP}(?:price|orders?|entry))?(?=${SP}[:=]?${SP}\\$?\\d)`,
   `accumulation${SP}zone`,
   'dca',
   'averag(?:e|ing)',
@@ -112,7 +115,7 @@ const LEV = [`кредитное${SP}плечо`, 'плечо', 'плечом', 
 
 // BUY/SELL are labels only when a number follows (`Buy: 0.51`, `Buy zone 27.4`);
 // otherwise they are side words (`BUY ETHUSDT`, `Side: SELL`).
-const BUYSELL_TAIL = `(?:${SP}(?:zone|range|area|between|around|at|price|limit|stop|orders?|above|below|under|over))?(?=[ \\t]*(?:[:=@\\-–][ \\t]*\\n?[ \\t]*)?\\$?\\.?\\d)`;
+const BUYSELL_TAIL = `(?:${SP}(?:zone|range|area|between|around|at|price|limit|stop|orders?|above|below|under|over))?(?=[ \\t]*(?:[:=@\\-–][ \\t]*\\n?[ \\t]*)?\\$?\\.?\\d|[ \\t]*[:=][ \\t]*(?:cmp|market|now|по${SP}рынку)(?![\\p{L}]))`;
 const BUY = `(?:buy|покупка|покупаем)${BUYSELL_TAIL}`;
 const SELL = `(?:sell|продажа|продаем|продаём)${BUYSELL_TAIL}`;
 
@@ -208,7 +211,7 @@ export const SHORT_EMOJI_RE = /🔴|📉|⬇️|⬇|🔽|↘️|↘|🐻/u;
 /** Market entries, anywhere in the message. */
 export const MARKET_GLOBAL_RE = wordPattern(
   `(?:cmp|at${SP}market|by${SP}market|market${SP}(?:price|entry|order|buy|sell)|current${SP}(?:market${SP})?price|` +
-    `(?:enter|entry|buy|sell|long|short)(?:[ \\t]+[#$]?[A-Za-z0-9]{2,15}(?:\\/[A-Za-z]{3,5})?)?[ \\t]+(?:now|immediately|asap)|instant${SP}execution|по${SP}рынку|по${SP}текущ\\p{L}*|рыночн\\p{L}*|вход${SP}сейчас)${E}`,
+    `(?:enter|entry|buy|sell|long|short)(?:[ \\t]+[#$]?[A-Za-z0-9]{2,15}(?:\\/[A-Za-z]{3,5})?)?[ \\t]+(?:now|immediately|asap)|instant${SP}execution|по${SP}рынку|(?:по|с|от)${SP}текущ\\p{L}*|рыночн\\p{L}*|вход${SP}сейчас)${E}`,
   'iu',
 );
 /** Market words inside an entry field (`Entry: market`, `Вход: по рынку`). */

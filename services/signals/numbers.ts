@@ -1,6 +1,6 @@
 /**
  * Number tokens in signal texts: `45,000`, `0,5123` (Russian decimal comma),
- * `30K`, `0.00001234`, `$1.25`, `🎯0.389`, `68 000` (Russian thousands).
+ * `30K`, `0.00001234`, `$1.25`, `🎯0.389`, `68 000`, `1 250,5` (Russian thousands).
  *
  * A comma followed by exactly three digits (`6,120`) is ambiguous: thousands in
  * English (`68,200` = 68200), decimal in Russian (`6,120` = 6.12). Such tokens
@@ -29,17 +29,19 @@ export interface NumToken {
 const NUM_RE = /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
 // Russian texts also write thousands with a space: `66 000`, `67 500`.
 const NUM_RE_SPACED =
-  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,2} \d{3}(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,2} \d{3}(?:[.,]\d{1,2}(?!\d))?(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
 
 // A text that writes `98 800` also writes `100 100` (six digits) that way.
 const NUM_RE_SPACED_WIDE =
-  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,3} \d{3}(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
-const SPACED_THOUSANDS_RE = /(?<![\d.,])\d{1,2} \d{3}(?![\d]|[.,]\d)/;
+  /(?<![\p{L}\p{N}_.,]|(?<!\p{L}\d?)\d:)(\d{1,3} \d{3}(?:[.,]\d{1,2}(?!\d))?(?![\d]|[.,]\d)|\d+(?:[.,]\d+)*|[.,]\d+)([kKкК](?![\p{L}\p{N}]))?/gu;
+const SPACED_THOUSANDS_RE = /(?<![\d.,])\d{1,2} \d{3}(?:[.,]\d{1,2}(?!\d))?(?![\d]|[.,]\d)/;
 
 const AFTER_LETTER_RE = /^[ \t]?[xх×](?![\p{L}])/u;
 // `5%`, and the first end of a glued percent range `5-10%`
 const PCT_RE = /^[ \t]?%|^-\d+(?:[.,]\d+)?%/;
 const ENUM_AFTER_RE = /^[.)][ \t]*(?:\$)?\.?\d/;
+/** A count, not a price: `(2 orders)`, `3 entries`, `в 2 части`. */
+const COUNT_AFTER_RE = /^[ \t]+(?:orders?|entries|parts?|tranches?|steps?|limits?|ордер\p{L}*|част\p{L}*|лимитк\p{L}*|вход\p{L}*)(?![\p{L}])/iu;
 const RATIO_AFTER_RE = /^:\d/;
 const LETTER_RE = /\p{L}/u;
 
@@ -117,7 +119,7 @@ export function scanNumbers(text: string, cyrillic: boolean): NumToken[] {
     const prev = start > 0 ? text.charAt(start - 1) : '';
     const integerLike = /^\d{1,2}$/.test(raw);
     const enumerator =
-      !kSuffix && integerLike && (ENUM_AFTER_RE.test(after) || prev === '#' || prev === '№');
+      !kSuffix && integerLike && (ENUM_AFTER_RE.test(after) || COUNT_AFTER_RE.test(after) || prev === '#' || prev === '№');
     const lev = !kSuffix && (AFTER_LETTER_RE.test(after) || prev === 'x' || prev === 'X' || prev === 'х' || prev === '×');
     out.push({
       start,

@@ -430,11 +430,11 @@ export function parseSignal(text: string): ParseResult {
   if (built.ok && !STRONG_UPDATE_PRE.test(s)) return built.signal;
   const upd = detectUpdate(s, cyrillic);
   if (built.ok && (upd === null || !upd.strong)) return built.signal;
-  if (!built.ok) {
-    if (PRE.promo.test(s) && PROMO_RE.test(s)) return none('promotion');
-    if (PRE.recap.test(s) && RECAP_RE.test(s)) return none('results recap');
-    if (PRE.news.test(s) && NEWS_RE.test(s)) return none('news');
-  }
+  // from here the result is not a signal: an ad or a recap that mentions a hit target
+  // ("Our VIP caught #ZRO long at 3.20 → TP 4.00 hit 🚀 Join…") is noise, not an update
+  if (PRE.promo.test(s) && PROMO_RE.test(s)) return none('promotion');
+  if (PRE.recap.test(s) && RECAP_RE.test(s)) return none('results recap');
+  if (PRE.news.test(s) && NEWS_RE.test(s)) return none('news');
   if (upd !== null) {
     if (sym.ambiguous) return none('multiple symbols');
     const out: UpdateParse = {

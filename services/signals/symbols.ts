@@ -26,7 +26,7 @@ const BARE_RE = /(?<![\p{L}\p{N}#$])([A-Z][A-Z0-9]{1,9}|\d{2,7}[A-Z]{2,8})(?![\p
 const LOWER_KNOWN_RE =
   /(?<![\p{L}\p{N}#$])(btc|eth|sol|xrp|bnb|doge|ada|avax|ltc|trx|pepe|shib|sui|apt|arb|inj|tia|wif|ton|bitcoin|ethereum|ether|solana|биткоин\p{L}*|биткойн\p{L}*|биток\p{L}*|эфир\p{L}*|эфириум\p{L}*)(?![\p{L}\p{N}])/gu;
 const SYMBOL_LABEL_RE =
-  /(?<![\p{L}\p{N}])(?:coin|pair|symbol|asset|token|ticker|instrument|монета|пара|актив|тикер|инструмент)\s*[:=-]?\s*[#$]?([A-Za-z0-9]{2,15})(?![\p{L}\p{N}])/giu;
+  /(?<![\p{L}\p{N}])(?:coin|pair|symbol|asset|token|ticker|instrument|монета|пара|актив|тикер|инструмент)(?:[ \t]+(?:name|название))?\s*[:=-]?\s*[#$]?([A-Za-z0-9]{2,15})(?![\p{L}\p{N}])/giu;
 const SIDE_NEAR_RE =
   /(?<![\p{L}\p{N}])(?:long|short|buy|sell|лонг|шорт)\s*[:-]?\s*[#$]?([A-Z][A-Z0-9]{1,9})(?![\p{L}\p{N}])|(?<![\p{L}\p{N}#$])([A-Z][A-Z0-9]{1,9})\s*[:-]?\s*(?:long|short|buy|sell|лонг|шорт)(?![\p{L}])/giu;
 /** Cheap test for SIDE_NEAR_RE (speed only). */
@@ -134,14 +134,23 @@ function collect(re: RegExp, text: string, fn: (m: RegExpExecArray) => Candidate
 }
 
 const PAIR_PRE = /usd|perp|btc|eth|eur/i;
+const GLUED_QUOTE_END_RE = /(?:USDT|USDC|BUSD|FDUSD|USD)$/;
+/** `$65K`, `#100M`: an amount, not a coin. */
+const AMOUNT_TAG_RE = /^\d+[KMB]$/;
 const GLUED_PRE = /usd|perp/i;
 
 function pairCandidates(text: string): Candidate[] {
   if (!PAIR_PRE.test(text)) return [];
   const pairs = collect(PAIR_RE, text, (m) => {
     const rawBase = m[1] ?? '';
-    const quote = normQuote(m[2] ?? '');
-    const base = normBase(rawBase);
+    let base = normBase(rawBase);
+    let quote = normQuote(m[2] ?? '');
+    // `BTCUSDT_PERP`, `ETHUSD-PERP`: the quote is glued to the base, PERP only says perpetual
+    const glued = (m[2] ?? '').toUpperCase() === 'PERP' && base !== null ? GLUED_QUOTE_END_RE.exec(base) : null;
+    if (glued !== null && base !== null && glued.index > 0) {
+      quote = glued[0];
+      base = base.slice(0, glued.index);
+    }
     if (base === null || base === quote || PAIR_STOP.has(base)) return null;
     // lower-case pairs only with a distinctive quote or a known base (`long/short` is not a pair)
     const upper = rawBase !== rawBase.toLowerCase();
@@ -160,7 +169,7 @@ function pairCandidates(text: string): Candidate[] {
 function tagCandidates(text: string): Candidate[] {
   return collect(TAG_RE, text, (m) => {
     const base = normBase(m[1] ?? '');
-    if (base === null || TAG_STOP.has(base)) return null;
+    if (base === null || TAG_STOP.has(base) || AMOUNT_TAG_RE.test(base)) return null;
     return { base, quote: 'USDT', at: m.index };
   });
 }

@@ -24,6 +24,8 @@ const ORDINAL =
   `(?:(?:first|second|third|fourth|fifth|sixth|final|last|1st|2nd|3rd|\\dth|перв\\p{L}*|втор\\p{L}*|трет\\p{L}*|четв\\p{L}*|пят\\p{L}*|последн\\p{L}*)${S})?`;
 const TP_WORD = `(?:take[ \\t-]*profit(?:[ \\t-]*target)?|tp|t\\.p\\.|target|tgt|цел\\p{L}{0,2}|тейк\\p{L}*|тп)`;
 const SL_WORD = `(?:sl|s\\/l|stop[ \\t-]*loss|stop)`;
+/** Russian verbs that move a stop, any tense: переносим/перенесли, подтягиваем/подтянули… */
+const RU_MOVE = 'перенос|перенес|перенёс|передвига|передвин|переставл|переставил|двига|подтягива|подтян|сдвига|сдвину|ставим|перевод|перевел|перевёл';
 const BE_WORD = `(?:be|b\\.e\\.?|breakeven|break[ \\t-]*even|entry(?:${S}price)?|entries|безубыт\\p{L}*|бу|б\\/у|точку${S}входа|вход\\p{L}*)`;
 
 interface Pattern {
@@ -38,8 +40,8 @@ interface Pattern {
 }
 
 const PRE: Record<UpdateAction, RegExp> = {
-  sl_hit: /stop|sl|s\/l|стоп|сл|выбил/i,
-  cancel: /cancel|актуал|отмен|invalid|void|ignore|delete|entry/i,
+  sl_hit: /stop|sl|s\/l|стоп|сл|выбил|even|b\/?e\s/i,
+  cancel: /cancel|актуал|отмен|valid|void|ignore|delete|entry|снял|сним|убра|убира/i,
   close: /clos|exit|закры|выход|выйти|фикси|profit/i,
   move_sl: /sl|s\/l|stop|стоп|сл|безубыт/i,
   tp_hit: /tp|t\.p|target|tgt|цел|тейк|тп|profit/i,
@@ -60,8 +62,8 @@ const PATTERNS: Pattern[] = [
   P(
     'sl_hit',
     true,
-    `${B}(?:stopped(?:${S}out|(?=[ \\t]*(?:[❌⛔🛑.!,\\n)]|$)))|stop(?:[ \\t-]*(?:loss|target))?${S}(?:was${S}|has${S}been${S}|got${S}|is${S})?(?:hit|triggered|reached|touched|executed)|` +
-      `(?:sl|s\\/l)${S}(?:at${S}(?:breakeven|break[ \\t-]*even|be|entry)${S})?(?:was${S}|has${S}been${S}|got${S})?(?:hit|triggered|reached|touched)|hit${S}(?:the${S}|our${S}|my${S})?(?:sl|stop)|` +
+    `${B}(?:stopped(?:${S}out|(?=[ \\t]*(?:[❌⛔🛑.!,\\n)]|$))|(?:${S}out)?${S}(?:at|in|on)${S}(?:breakeven|break[ \\t-]*even|be|entry|a${S}loss|loss|profit)(?![\\p{L}]))|stop(?:[ \\t-]*(?:loss|target))?${S}(?:was${S}|has${S}been${S}|got${S}|is${S})?(?:hit|triggered|reached|touched|executed)|` +
+      `(?:sl|s\\/l)${S}(?:at${S}(?:breakeven|break[ \\t-]*even|be|entry)${S})?(?:was${S}|has${S}been${S}|got${S})?(?:hit|triggered|reached|touched)|hit${S}(?:the${S}|our${S}|my${S})?(?:sl|stop)|(?:be|b\\/e|breakeven|break[ \\t-]*even)${S}(?:stop${S}|sl${S})?(?:was${S}|got${S}|has${S}been${S})?(?:hit|triggered)|` +
       `closed${S}(?:at|by|on|in|due${S}to)${S}(?:the${S}|a${S})?(?:sl|stop(?:[ \\t-]*loss)?)|` +
       `(?:выбил\\p{L}*|выбило|словил\\p{L}*|поймал\\p{L}*|закрыл\\p{L}*|закрыт\\p{L}*|ушл\\p{L}*)${S}(?:по${S}|в${S}|на${S})?(?:стоп\\p{L}*|сл)|` +
       `(?:стоп(?:[ \\t-]*лосс)?|сл)${S}(?:сработал|задет|выбит|сбит)\\p{L}*|сработал\\p{L}*${S}(?:стоп\\p{L}*|сл)|` +
@@ -72,6 +74,9 @@ const PATTERNS: Pattern[] = [
     true,
     `${B}(?:cancel(?:led|ed|ling|ing)?(?!${S}(?:if|when|once|in${S}case|unless|below|above|on${S}(?:close|candle)))|не${O}актуал\\p{L}*|` +
       `отмен\\p{L}*|(?:signal|trade|setup|call)${S}(?:is${S})?(?:invalid(?:ated)?|void|no${S}longer${S}valid)|` +
+      `(?:not|no${S}longer)${S}valid(?:${S}any${O}more|(?=${O}(?:[❌⛔.!\\n]|$)))|` +
+      `(?:снял\\p{L}*|снимаем|снимите|убрал\\p{L}*|убираем)${S}(?:все${S})?(?:лимитк\\p{L}*|ордер\\p{L}*|заявк\\p{L}*)|` +
+      `(?:лимитк\\p{L}*|ордер\\p{L}*|заявк\\p{L}*)(?:${S}по${S}[#$]?[\\p{L}\\d/]+)?${S}(?:снял\\p{L}*|снимаем|убрал\\p{L}*|убираем)|` +
       `(?:ignore|delete)${S}(?:this|the|that|previous)${S}(?:[#$]?[A-Za-z0-9]{2,15}(?:\\/[A-Za-z]{3,5})?${S})?(?:signal|trade|call|setup|post)|entry${S}(?:was${S})?(?:not|never)${S}(?:reached|triggered|filled|hit))${E}`,
   ),
   P(
@@ -80,7 +85,7 @@ const PATTERNS: Pattern[] = [
     `${B}(?<!(?:candle|daily|weekly|monthly|h\\d|\\d[hdw]|market|markets|day|week|bar|hourly|close|price)${S})` +
       `(?:close|closing|exit|exiting|закрыва\\p{L}*|закрыть|закрою|выходим|выйти|фиксиру\\p{L}*)` +
       `(?!${O}[:=]?${O}\\$?\\d[\\d.,]*(?![\\d.,]|[ \\t]*%))(?!${S}(?:above|below|under|over|to|range|of|price|the${S}gap|early|higher|lower|in${S}profit|candle|выше|ниже))${E}|` +
-      `${B}take${S}(?:the${S})?profits?${S}(?:now|here)${E}`,
+      `${B}(?:take|book|secure)${S}(?:(?:the|all|full|our)${S})?profits?${S}(?:(?:on|for|in)${S}[#$]?[\\p{L}\\d/]+${S})?(?:now|here)${E}`,
   ),
   P(
     'close',
@@ -91,11 +96,11 @@ const PATTERNS: Pattern[] = [
   P(
     'move_sl',
     false,
-    `${B}(?:(?:move|moving|moved|set|setting|put|shift|adjust|raise|lower|trail|trailing|update|bring|place)\\p{L}*${S}(?:the${S}|your${S}|our${S}|all${S})?(?:sl|s\\/l|stop[ \\t-]*loss(?:es)?|stops?)|` +
+    `${B}(?:(?:move|moving|moved|set|setting|put|shift|adjust|raise|lower|trail|trailing|update|bring|place|tighten)\\p{L}*${S}(?:the${S}|your${S}|our${S}|all${S})?(?:sl|s\\/l|stop[ \\t-]*loss(?:es)?|stops?)|` +
       `${SL_WORD}${S}(?:has${S}been${S}|is${S}|was${S})?(?:moved|moving|now|updated|changed|adjusted|raised|lowered|trailed|shifted)|` +
       `${SL_WORD}${O}(?:to|at|→|:|=|-)${O}${BE_WORD}|new${S}(?:sl|stop[ \\t-]*loss|stop)|` +
-      `(?:перенос|передвига|переставля|передвин|двига|подтягива|сдвига|ставим|перевод|переводим)\\p{L}*${S}(?:стоп\\p{L}*|сл)|` +
-      `(?:стоп|сл)\\p{L}*${S}(?:перенос|передвига|переставля|передвин|двига|подтягива|сдвига|ставим|переводим)\\p{L}*|(?:стоп|сл)\\p{L}*${S}(?:в|на)${S}(?:безубыт\\p{L}*|бу|б\\/у|точку${S}входа|вход|уровень|(?=\\d))|(?:в|на)${S}безубыт\\p{L}*|новый${S}стоп)${E}`,
+      `(?:${RU_MOVE})\\p{L}*${S}(?:стоп\\p{L}*|сл)|` +
+      `(?:стоп|сл)\\p{L}*${S}(?:${RU_MOVE})\\p{L}*|(?:стоп|сл)\\p{L}*${S}(?:в|на)${S}(?:безубыт\\p{L}*|бу|б\\/у|точку${S}входа|вход|уровень|(?=\\d))|(?:в|на)${S}безубыт\\p{L}*|новый${S}стоп)${E}`,
   ),
   P(
     'tp_hit',
@@ -105,7 +110,8 @@ const PATTERNS: Pattern[] = [
       `${B}all${S}(?:the${S})?(?:take[ \\t-]*profit${S})?(?:targets?|tps?|take[ \\t-]*profits?)${S}(?:\\p{L}+${S}){0,3}?(?:hit|reached|achieved|done|completed|smashed|filled)|` +
       `${B}все${S}(?:цели|тейки|тп)[^\\n.]{0,30}?(?:выполнен|достигнут|взят|забран|отработа|закрыт)\\p{L}*|` +
       `${B}${TP_WORD}s?${O}[#№]?\\d{1,2}(?:${O}(?:,|&|\\/|and|и)${O}(?:${TP_WORD}${O})?[#№]?\\d{1,2})+${O}(?:(?:are|were|have${S}been|got|all)${S})?${HIT_VERBS}|` +
-      `${B}hit${S}(?:the${S}|our${S}|its${S})?${ORDINAL}(?:tp|target|take[ \\t-]*profit)`,
+      `${B}(?:hit|reached|achieved|smashed|touched)${S}(?:the${S}|our${S}|its${S})?${ORDINAL}(?:tp|target|take[ \\t-]*profit)|` +
+      `${B}(?:отработал\\p{L}*|взят\\p{L}*|достигнут\\p{L}*|выполнен\\p{L}*)${S}${ORDINAL}(?:цел\\p{L}{0,2}|тейк\\p{L}*|тп)${E}`,
   ),
   P(
     'other',
@@ -122,7 +128,7 @@ const PATTERNS: Pattern[] = [
  * overridden by a strong update, so `detectUpdate` need not run (speed only).
  */
 export const STRONG_UPDATE_PRE =
-  /stopped|hit|trigger|reach|touch|execut|clos|exit|выбил|словил|поймал|закры|ушл|сработ|задет|выбит|сбит|❌|⛔|🛑|cancel|актуал|отмен|invalid|void|ignore|delete|not|never|зафикс|achiev|done|complet|smash|fill|secur|taken|book|✅|✔|выполн|достигн|взят|отработ/i;
+  /stopped|hit|trigger|reach|touch|execut|clos|exit|выбил|словил|поймал|закры|ушл|сработ|задет|выбит|сбит|❌|⛔|🛑|cancel|актуал|отмен|invalid|void|ignore|delete|not|never|снял|сним|убра|зафикс|achiev|done|complet|smash|fill|secur|taken|book|✅|✔|выполн|достигн|взят|отработ/i;
 
 const RANK: Record<UpdateAction, number> = { sl_hit: 0, cancel: 1, close: 2, move_sl: 3, tp_hit: 4, other: 5 };
 
@@ -133,6 +139,8 @@ const GENERIC_RE =
   /(?<![\p{L}\p{N}])(?:every|each|always|reminder|rule|tip|всегда|кажд\p{L}*|правило|совет\p{L}*|напомина\p{L}*)(?![\p{L}])/iu;
 /** A message headed `Reminder:` / `Rule:` / `Совет:` is advice throughout, not one trade's update. */
 const GENERIC_HEAD_RE = /^[^\p{L}\n]*(?:reminder|rule|tip|напоминани\p{L}*|правил\p{L}*|совет\p{L}*)(?![\p{L}])/iu;
+const NEGATION_BEFORE_RE = /(?<![\p{L}\p{N}])(?:don['’]?t|do[ \t]+not|not|never|не)[ \t]+$/iu;
+const IF_AFTER_RE = /(?<![\p{L}\p{N}])(?:if|unless|если|в[ \t]+случае)(?![\p{L}])/iu;
 const HYPOTHETICAL_RE =
   /(?<![\p{L}\p{N}])(?:might|maybe|perhaps|could|would|should|possibly|планиру\p{L}*|возможно|вероятно|может[ \t]+быть|стоит[ \t]+ли)(?![\p{L}])/iu;
 const PARTIAL_AFTER_RE =
@@ -142,6 +150,8 @@ const PARTIAL_BEFORE_RE = /(?:partial(?:ly)?|half|частичн\p{L}*)[ \t]*$/i
 const ENTRY_BEFORE_RE = /(?:entry|вход\p{L}*)[ \t-]*$/iu;
 const BE_RE = new RegExp(`${B}${BE_WORD}${E}`, 'iu');
 const TP_REF_RE = /(?<![\p{L}\p{N}])(?:tp|target|цел\p{L}*|тейк\p{L}*|тп)[ \t]*\d/iu;
+/** Between `TP1` and a price that names its level: `TP1 (0.51)`, `TP1: 0.51`, `TP1 = $0.51`. */
+const PRICE_AFTER_REF_RE = /^\d*[ \t]*[(:=@-]?[ \t]*\$?$/;
 
 export interface UpdateMatch {
   action: UpdateAction;
@@ -206,6 +216,12 @@ export function detectUpdate(text: string, cyrillic: boolean): UpdateMatch | nul
       const [a, b] = clauseBounds(text, start, end);
       const before = text.slice(a, start);
       if (CONDITIONAL_RE.test(before)) continue;
+      // `Don't close yet`, `Не закрываем`: a negated instruction is no update
+      if (NEGATION_BEFORE_RE.test(text.slice(Math.max(0, start - 12), start))) continue;
+      // `Cancel #SUI if it doesn't hit entry`: an instruction with a condition after it (up to a comma)
+      const after = text.slice(end, b);
+      const comma = after.indexOf(',');
+      if (IF_AFTER_RE.test(comma >= 0 ? after.slice(0, comma) : after)) continue;
       const clause = text.slice(a, b);
       if (HYPOTHETICAL_RE.test(clause) || GENERIC_RE.test(clause)) continue;
       if (sentenceEndsWithQuestion(text, end)) continue;
@@ -219,11 +235,17 @@ export function detectUpdate(text: string, cyrillic: boolean): UpdateMatch | nul
       } else if (action === 'move_sl') {
         const rest = lineRest(text, start);
         breakeven = BE_RE.test(rest.slice(0, 60));
-        const nums = scanNumbers(rest.slice(m[0].length), cyrillic).filter(isPrice);
+        const tail = rest.slice(m[0].length);
+        const nums = scanNumbers(tail, cyrillic).filter(isPrice);
         const first = nums[0];
-        if (TP_REF_RE.test(rest.slice(m[0].length, m[0].length + 30)) && !breakeven) {
+        // `move SL to TP1` names no price; `move stop to 0.51 (TP1)` and `SL to TP1 (0.51)` do
+        const tpRef = TP_REF_RE.exec(tail.slice(0, 30));
+        const priceGiven =
+          first !== undefined &&
+          (tpRef === null || first.start < tpRef.index || PRICE_AFTER_REF_RE.test(tail.slice(tpRef.index + tpRef[0].length, first.start)));
+        if (tpRef !== null && !priceGiven && !breakeven) {
           action = 'other';
-        } else if (first !== undefined) {
+        } else if (first !== undefined && priceGiven) {
           stopLoss = first.value;
         } else if (!breakeven) {
           continue; // "always set a stop loss" says nothing about a trade

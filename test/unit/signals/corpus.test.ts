@@ -21,10 +21,14 @@ function load(name: string): Case[] {
 }
 
 // corpus.jsonl: the first hand-labelled set; corpus-2.jsonl: a second set in formats and
-// phrasings the first one lacks, labelled from the text alone before the parser saw it.
+// phrasings the first one lacks, labelled from the text alone before the parser saw it;
+// corpus-3.jsonl: a third set, same method (coin only in a trailing hashtag, Pair/Asset/Ticker/
+// Инструмент labels, DCA in brackets, percent stops, two stops, Cyrillic `к`, `1 250,5`,
+// BTC-PERP/ETH-BTC/SOL/USDT:USDT, verb-first and negated updates, ads that mention a hit target).
 const corpus1 = load('corpus.jsonl');
 const corpus2 = load('corpus-2.jsonl');
-const cases: Case[] = [...corpus1, ...corpus2];
+const corpus3 = load('corpus-3.jsonl');
+const cases: Case[] = [...corpus1, ...corpus2, ...corpus3];
 
 const SIGNAL_FIELDS = [
   'symbol',
@@ -48,6 +52,12 @@ describe('signal corpus', () => {
     expect(kinds2('signal')).toBeGreaterThanOrEqual(60);
     expect(kinds2('update')).toBeGreaterThanOrEqual(30);
     expect(kinds2('none')).toBeGreaterThanOrEqual(40);
+    expect(corpus3.length).toBeGreaterThanOrEqual(150);
+    const kinds3 = (k: string) => corpus3.filter((c) => c.expected.kind === k).length;
+    expect(kinds3('signal')).toBeGreaterThanOrEqual(60);
+    expect(kinds3('update')).toBeGreaterThanOrEqual(40);
+    expect(kinds3('none')).toBeGreaterThanOrEqual(40);
+    expect(corpus3.filter((c) => c.lang === 'ru').length).toBeGreaterThanOrEqual(40);
     const ids = new Set(cases.map((c) => c.id));
     expect(ids.size).toBe(cases.length);
     const kinds = (k: string) => cases.filter((c) => c.expected.kind === k).length;
