@@ -199,7 +199,8 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   });
   protectedBot.use(i18n);
 
-  const kit: FeatureKit = { deps, i18n, pending: new PendingInputs(), now: () => deps.clock?.now() ?? Date.now() };
+  const now = () => deps.clock?.now() ?? Date.now();
+  const kit: FeatureKit = { deps, i18n, pending: new PendingInputs(now), now };
   // Typed input first (key entry, values), then features, then the fallback.
   protectedBot.use(createPendingRouter(kit));
   protectedBot.use(createStartFeature(kit));

@@ -57,6 +57,7 @@ export function commandList(i18n: I18n<BotContext>, lang: Language, options: { a
 }
 
 export type CommandsApi = Pick<Api, 'setMyCommands'>;
+export type ScopedCommandsApi = Pick<Api, 'setMyCommands' | 'deleteMyCommands'>;
 
 /**
  * setMyCommands per language (default list in English). Admins get the list
@@ -76,4 +77,20 @@ export async function registerCommands(api: CommandsApi, i18n: I18n<BotContext>,
     }
   }
   return { failedAdmins };
+}
+
+/**
+ * Gives a user the admin command list in their own chat (promoted at runtime), or takes it
+ * away (demoted: the chat scope is deleted, so the default list applies again). Returns
+ * false when Telegram refused (e.g. the user has not started the bot yet).
+ */
+export async function setAdminCommands(api: ScopedCommandsApi, i18n: I18n<BotContext>, user: { telegramId: number; language: Language }, admin: boolean): Promise<boolean> {
+  const scope = { type: 'chat' as const, chat_id: user.telegramId };
+  try {
+    if (admin) await api.setMyCommands(commandList(i18n, user.language, { admin: true }), { scope });
+    else await api.deleteMyCommands({ scope });
+    return true;
+  } catch {
+    return false;
+  }
 }

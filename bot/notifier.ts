@@ -52,6 +52,31 @@ export function renderEvent(t: T, e: TradingEvent): string {
       return t('notify-trade-cancelled', { symbol: sym, why: t(`notify-cancel-${e.why}`) });
     case 'stop-failed-closed':
       return t('notify-stop-failed-closed', { symbol: sym, error: errorName(t, e.errorCode) });
+    case 'stop-failed-close-failed':
+      return t('notify-stop-failed-close-failed', {
+        symbol: sym,
+        side,
+        reason: t(`notify-close-${e.reason}`),
+        remaining: e.remaining === null ? t('notify-remaining-unknown') : num(e.remaining),
+        error: errorName(t, e.errorCode),
+        attempts: e.attempts,
+      });
+    case 'close-incomplete':
+      return t('notify-close-incomplete', {
+        symbol: sym,
+        side,
+        reason: t(`notify-close-${e.reason}`),
+        remaining: e.remaining === null ? t('notify-remaining-unknown') : num(e.remaining),
+        sl: num(e.stopLoss),
+        error: e.errorCode ? t('notify-close-incomplete-error', { error: errorName(t, e.errorCode) }) : '',
+      });
+    case 'sl-move-failed':
+      return t('notify-sl-move-failed', {
+        symbol: sym,
+        price: num(e.stopLoss),
+        error: errorName(t, e.errorCode),
+        kept: e.kept === null ? t('notify-sl-kept-none') : t('notify-sl-kept', { price: num(e.kept) }),
+      });
     case 'protection-failed':
       return t('notify-protection-failed', { symbol: sym, what: t(`notify-what-${e.what}`), error: errorName(t, e.errorCode) });
     case 'reconcile-discrepancy':

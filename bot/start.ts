@@ -14,6 +14,8 @@
  * database. With `handleSignals`, SIGINT / SIGTERM call stop() and exit.
  */
 import http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { webhookCallback, type Bot } from 'grammy';
 import type { I18n } from '@grammyjs/i18n';
@@ -40,8 +42,59 @@ export interface StartedBot {
   bot: Bot<BotContext>;
   i18n: I18n<BotContext>;
   notifier: BotNotifier;
+  /** Webhook mode: the port the webhook server listens on and the only path it serves. */
+  webhook?: { port: number; path: string } | undefined;
   /** Stops the transport and the background jobs, sends what is queued, closes the app. Idempotent. */
   stop(): Promise<void>;
+}
+
+export const SECRET_TOKEN_HEADER = 'x-telegram-bot-api-secret-token';
+/** Largest update body accepted by the webhook server (Telegram's updates are far smaller). */
+const MAX_WEBHOOK_BODY = 1_000_000;
+
+/** The path the webhook server serves: WEBHOOK_URL's pathname ('/' when it has none). */
+export function webhookPath(url: string): string {
+  return new URL(url).pathname || '/';
+}
+
+/** Constant-time comparison of the secret token header with the configured secret. */
+export function secretTokenMatches(got: string | string[] | undefined, want: string): boolean {
+  if (typeof got !== 'string' || !want) return false;
+  const a = Buffer.from(got, 'utf8');
+  const b = Buffer.from(want, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The webhook's HTTP server: POST on `path` only (everything else 404), and only
+ * with the right X-Telegram-Bot-Api-Secret-Token (else 401, nothing processed).
+ * grammY checks the token again (`secretToken`).
+ */
+export function createWebhookServer(deps: {
+  path: string;
+  secret: string;
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<unknown>;
+  log: App['log'];
+}): http.Server {
+  return http.createServer((req, res) => {
+    const refuse = (status: number) => {
+      req.resume();
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 401 ? 'unauthorized' : status === 413 ? 'too large' : 'not found');
+    };
+    const pathname = (req.url ?? '').split('?')[0];
+    if (req.method !== 'POST' || pathname !== deps.path) return refuse(404);
+    if (!secretTokenMatches(req.headers[SECRET_TOKEN_HEADER], deps.secret)) {
+      deps.log.warn({ remote: req.socket.remoteAddress, hasToken: req.headers[SECRET_TOKEN_HEADER] !== undefined }, 'webhook: request without the right secret token refused');
+      return refuse(401);
+    }
+    if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BODY) return refuse(413);
+    deps.handle(req, res).catch((e: unknown) => {
+      deps.log.error({ err: errorInfo(e) }, 'webhook: update handling failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -79,16 +132,29 @@ export async function startBot(app: App, config: Config, options: StartBotOption
   await app.start();
 
   let stopTransport: () => Promise<void>;
+  let webhook: StartedBot['webhook'];
   if (config.BOT_MODE === 'webhook') {
-    const handle = webhookCallback(bot, 'http', { ...(config.WEBHOOK_SECRET ? { secretToken: config.WEBHOOK_SECRET } : {}) });
-    const server = http.createServer((req, res) => {
-      if (req.method === 'POST') return void handle(req, res);
-      res.writeHead(200).end('ok');
+    if (!config.WEBHOOK_URL || !config.WEBHOOK_SECRET) throw new Error('webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET');
+    const path = webhookPath(config.WEBHOOK_URL);
+    // Answer Telegram within its timeout and let a long update (an exchange call) finish in the
+    // background: a timed-out request would make Telegram deliver the same update again.
+    const handle = webhookCallback(bot, 'http', { secretToken: config.WEBHOOK_SECRET, onTimeout: 'return', timeoutMilliseconds: 9_000 });
+    const server = createWebhookServer({ path, secret: config.WEBHOOK_SECRET, handle, log });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.WEBHOOK_PORT, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    await new Promise<void>((resolve) => server.listen(config.WEBHOOK_PORT, resolve));
-    await bot.api.setWebhook(config.WEBHOOK_URL!, { allowed_updates: [...ALLOWED_UPDATES], ...(config.WEBHOOK_SECRET ? { secret_token: config.WEBHOOK_SECRET } : {}) });
-    log.info({ port: config.WEBHOOK_PORT }, 'bot started (webhook)');
-    stopTransport = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    await bot.api.setWebhook(config.WEBHOOK_URL, { allowed_updates: [...ALLOWED_UPDATES], secret_token: config.WEBHOOK_SECRET });
+    webhook = { port: (server.address() as AddressInfo).port, path };
+    log.info({ port: webhook.port }, 'bot started (webhook)');
+    stopTransport = () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
   } else {
     await bot.api.deleteWebhook();
     const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
@@ -133,5 +199,5 @@ export async function startBot(app: App, config: Config, options: StartBotOption
     process.once('SIGTERM', onSignal);
   }
 
-  return { bot, i18n, notifier, stop };
+  return { bot, i18n, notifier, webhook, stop };
 }

@@ -143,7 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const startedAt = clock.now();
   const log =
     options.logger ??
-    createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, secrets: [config.TELEGRAM_BOT_TOKEN ?? '', config.MASTER_KEY ?? ''].filter(Boolean) });
+    createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, secrets: [config.TELEGRAM_BOT_TOKEN ?? '', config.MASTER_KEY ?? '', config.WEBHOOK_SECRET ?? ''].filter(Boolean) });
   const db = await openAndMigrate({ url: config.DATABASE_URL });
   const keys = await loadMasterKeys({ masterKey: config.MASTER_KEY, dataDir: config.DATA_DIR, log });
   const vault = await createKeyVault(keys.primary, keys.others);
@@ -330,7 +330,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const s = { ...(await settingsFor(trading.deps, userId, source, sub?.overrides ?? null)), maxSignalAgeSec: 0 };
       const user = await usersRepo.findUserById(db, userId);
       const r = await prepareForUser(trading.deps, { userId, accountId: sub?.account_id ?? user?.default_account_id ?? null, settings: s, signal, signalAt: null }, new SharedQuotes());
-      return r.ok ? { ok: true, plan: summarize(r.value.plan) } : { ok: false, reason: r.reason, details: r.details };
+      // With the signal: the preview shows the zone's own prices even when legs were merged.
+      return r.ok ? { ok: true, plan: summarize(r.value.plan, signal) } : { ok: false, reason: r.reason, details: r.details };
     },
     async executeParsed({ userId, sourceId, signal, messageKey }) {
       const source = await forwardedSource(userId, sourceId);
@@ -353,6 +354,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         runForUser(trading.deps, row, signal as SignalParse, source, { userId, mode: 'auto', accountId: sub?.account_id ?? user?.default_account_id ?? null, overrides: sub?.overrides ?? '{}' }, new SharedQuotes(), true),
       );
       return outcomeTrade(out);
+    },
+    async executedTrade({ userId, sourceId, messageKey }) {
+      const source = sourceId !== null ? await sourcesRepo.findSource(db, sourceId) : await sourcesRepo.findSourceByChat(db, 'forwarded', `user:${userId}`);
+      const row = source ? await signalsRepo.findSignalByMessage(db, source.id, messageKey) : undefined;
+      const trade = row ? await tradesRepo.findTradeBySignalUser(db, row.id, userId) : undefined;
+      return trade?.id ?? null;
     },
     async executeStored({ userId, signalId }) {
       return outcomeTrade(await trading.executeConfirmed(signalId, userId));
@@ -478,8 +485,8 @@ function manualSignal(d: { symbol: string; side: 'long' | 'short'; stopLoss?: nu
   };
 }
 
-function outcomeTrade(out: Awaited<ReturnType<TradingService['executeConfirmed']>>): { tradeId: number } {
-  if (out.status === 'opened' || out.status === 'placed' || out.status === 'duplicate') return { tradeId: out.tradeId };
+function outcomeTrade(out: Awaited<ReturnType<TradingService['executeConfirmed']>>): { tradeId: number; duplicate: boolean } {
+  if (out.status === 'opened' || out.status === 'placed' || out.status === 'duplicate') return { tradeId: out.tradeId, duplicate: out.status === 'duplicate' };
   if (out.status === 'refused' || out.status === 'failed') throw new PlanRefused(`signal not executed: ${out.reason}`, { details: { reason: out.reason } });
   throw new PlanRefused('signal not executed', { details: { reason: 'exchange-error' } });
 }

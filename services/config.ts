@@ -61,6 +61,8 @@ const schema = z.object({
 });
 
 export type Config = z.output<typeof schema>;
+/** Shortest WEBHOOK_SECRET accepted in webhook mode. */
+export const MIN_WEBHOOK_SECRET = 16;
 export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 
 export interface LoadConfigOptions {
@@ -85,10 +87,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       details: { variables: result.error.issues.map((i) => i.path.join('.')) },
     });
   }
-  if (result.data.BOT_MODE === 'webhook' && !result.data.WEBHOOK_URL) {
-    throw new ConfigError('Invalid configuration:\n  WEBHOOK_URL: required when BOT_MODE=webhook\nSee the configuration table in README.md.', {
-      details: { variables: ['WEBHOOK_URL'] },
-    });
+  if (result.data.BOT_MODE === 'webhook') {
+    // Without a secret anyone who finds the port could forge channel posts (real trades) or button presses.
+    const missing: string[] = [];
+    if (!result.data.WEBHOOK_URL) missing.push('  WEBHOOK_URL: required when BOT_MODE=webhook');
+    if (!result.data.WEBHOOK_SECRET) missing.push('  WEBHOOK_SECRET: required when BOT_MODE=webhook (16-256 characters A-Z a-z 0-9 _ -, e.g. from: openssl rand -hex 32)');
+    else if (result.data.WEBHOOK_SECRET.length < MIN_WEBHOOK_SECRET) missing.push(`  WEBHOOK_SECRET: at least ${MIN_WEBHOOK_SECRET} characters when BOT_MODE=webhook (e.g. from: openssl rand -hex 32)`);
+    if (missing.length) {
+      throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}\nSee the configuration table in README.md.`, {
+        details: { variables: missing.map((m) => m.trim().split(':')[0]!) },
+      });
+    }
   }
   return result.data;
 }

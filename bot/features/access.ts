@@ -19,6 +19,7 @@ import { redeemInviteWithLicense } from '../../services/licenses.js';
 import { languageFromCode, type Language, type UsersService } from '../../services/users.js';
 import type { BotContext } from '../context.js';
 import { esc } from '../render/format.js';
+import { containsSecret, dropSecretMessage } from '../secrets.js';
 
 export interface AccessFeatureDeps {
   access: AccessService;
@@ -104,6 +105,11 @@ export function createAccessFeature(deps: AccessFeatureDeps): Composer<BotContex
       return say(t('access-request-sent'));
     }
 
+    // A newcomer pasting a key: it goes at once (invite codes are far shorter than keys).
+    if (ctx.message?.text && !ctx.message.forward_origin && containsSecret(ctx.message.text)) {
+      await dropSecretMessage(ctx, (k) => t(k), ctx.message.chat.id, ctx.message.message_id);
+      return;
+    }
     const code = inviteCandidate(ctx.message?.text);
     if (code) {
       const r = await redeemInviteWithLicense(access, deps.licenses, profile, code);

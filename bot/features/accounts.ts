@@ -19,6 +19,8 @@ import type { FeatureKit } from './kit.js';
 
 type Venue = 'bybit' | 'hyperliquid';
 const ENVS: Record<Venue, Environment[]> = { bybit: ['mainnet', 'testnet', 'demo'], hyperliquid: ['mainnet', 'testnet'] };
+/** Callback data is never trusted: only our own venues (not 'constructor', '__proto__', ...). */
+const isVenue = (v: string): v is Venue => v === 'bybit' || v === 'hyperliquid';
 
 export async function showAccounts(kit: FeatureKit, ctx: BotContext, edit: boolean): Promise<void> {
   const list = await kit.deps.accounts.list(userOf(ctx).id);
@@ -75,7 +77,7 @@ export function createAccountsFeature(kit: FeatureKit): Composer<BotContext> {
     }
     if (step === 'ex') {
       const venue = value as Venue;
-      if (!ENVS[venue]) return;
+      if (!isVenue(venue)) return;
       const kb = new InlineKeyboard();
       for (const env of ENVS[venue]) kb.text(ctx.t(`env-${env}`), connectData.pack({ step: 'env', value: `${venue}.${env}` }));
       kb.row().text(ctx.t('btn-cancel'), connectData.pack({ step: 'cancel', value: '-' }));
@@ -83,7 +85,7 @@ export function createAccountsFeature(kit: FeatureKit): Composer<BotContext> {
     }
     if (step === 'env') {
       const [venue, env] = value.split('.') as [Venue, Environment];
-      if (!ENVS[venue]?.includes(env)) return;
+      if (!isVenue(venue) || !ENVS[venue].includes(env)) return;
       const promptId = ctx.callbackQuery.message?.message_id;
       const chatId = ctx.chat?.id;
       if (promptId === undefined || chatId === undefined) return;
@@ -99,6 +101,10 @@ export function createAccountsFeature(kit: FeatureKit): Composer<BotContext> {
     const accountId = Number(id);
     await answer(ctx);
     if (action === 'list') return showAccounts(kit, ctx, true);
+    // Every action below goes through the accounts service with this user's id: another user's
+    // account id is "account not found" and changes nothing.
+    if (!/^\d{1,12}$/.test(id)) return;
+    if (action === 'ren') await kit.deps.accounts.get(userId, accountId);
     if (action === 'def') {
       await kit.deps.accounts.setDefault(userId, accountId);
       await answer(ctx, ctx.t('accounts-default-set'));

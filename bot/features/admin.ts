@@ -22,10 +22,12 @@ import type { LicenseEvent, LicensesService } from '../../services/licenses.js';
 import type { Logger } from '../../services/logger.js';
 import type { UsersService } from '../../services/users.js';
 import { createCallbackData } from '../callback-data/index.js';
+import { containsSecret, dropSecretMessage } from '../secrets.js';
 import type { BotContext } from '../context.js';
 import { esc } from '../render/format.js';
 import { fmtDate, renderAlert, renderHealth, renderLicense, renderLicenseEvent, renderUserCard, type T } from '../render/admin.js';
 import { ACCESS_DECISION_FILTER, languageOf } from './access.js';
+import { setAdminCommands } from '../i18n.js';
 
 export interface AdminFeatureDeps {
   access: AccessService;
@@ -165,11 +167,14 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
         await access.unblock(actor, userId);
         break;
       case 'prom':
-        await access.promote(actor, userId);
+      case 'demo': {
+        const ref = a === 'prom' ? await access.promote(actor, userId) : await access.demote(actor, userId);
+        // The /admin command shows (or goes) in their chat now, not after a restart.
+        const language = (await deps.users.findByTelegramId(ref.telegramId))?.language ?? 'en';
+        const ok = await setAdminCommands(ctx.api, i18n, { telegramId: ref.telegramId, language }, a === 'prom');
+        if (!ok) deps.log?.info({ userId }, 'admin commands not updated (the user has no chat with the bot yet)');
         break;
-      case 'demo':
-        await access.demote(actor, userId);
-        break;
+      }
       case 'grant':
         await deps.licenses.grant(actor, userId, /^\d+$/.test(v) ? { days: Number(v) } : { plan: v });
         break;
@@ -362,6 +367,11 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
     if (text.startsWith('/')) {
       pending.delete(id);
       return next();
+    }
+    if (containsSecret(text)) {
+      // A pasted key is never searched for or broadcast; the step keeps waiting.
+      await dropSecretMessage(ctx, (k) => t(k), ctx.chat.id, ctx.message.message_id);
+      return;
     }
     const actor = { telegramId: id };
     pending.delete(id);

@@ -4,13 +4,10 @@ import type { BotContext } from '../context.js';
 import { answer, deleteNow, replyHtml } from '../helpers.js';
 import { mainMenu } from '../keyboards/menu.js';
 import { esc } from '../render/format.js';
+import { looksLikeSecret } from '../secrets.js';
 import type { FeatureKit } from './kit.js';
 
-/** A lone token that looks like an API key, secret or private key. */
-export function looksLikeSecret(text: string): boolean {
-  const t = text.trim();
-  return /^(0x)?[0-9a-fA-F]{64}$/.test(t) || /^[A-Za-z0-9]{18,64}$/.test(t);
-}
+export { looksLikeSecret } from '../secrets.js';
 
 export function createFallbackFeature(_kit: FeatureKit): Composer<BotContext> {
   const c = new Composer<BotContext>();

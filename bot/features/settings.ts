@@ -165,9 +165,15 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
   c.callbackQuery(settingsData.filter, async (ctx) => {
     const d = settingsData.unpack(ctx.callbackQuery.data);
     const user = userOf(ctx);
-    const scope: Scope = { userId: user.id, sourceId: Number(d.scope) || 0 };
+    if (!/^\d{1,12}$/.test(d.scope) || !/^\d{1,3}$/.test(d.item)) {
+      await answer(ctx, ctx.t('button-expired'));
+      return;
+    }
+    const scope: Scope = { userId: user.id, sourceId: Number(d.scope) };
     const itemNo = Number(d.item);
     await answer(ctx);
+    // A source's overrides: only a source this user may see (another user's private source: not found).
+    if (scope.sourceId !== 0) await kit.deps.sources.get(user.id, scope.sourceId);
 
     if (d.action === 'page') {
       const { text, kb } = itemNo ? await renderGroup(kit, ctx, scope, itemNo) : await renderHome(kit, ctx, scope);
@@ -180,8 +186,11 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
       return editOrReply(ctx, text, kb);
     }
     const item = ITEMS[itemNo];
-    const groupNo = Number(d.value) || 1;
+    const groupNo = Math.min(Math.max(Number(d.value) || 1, 1), GROUPS.length);
     if (!item) return;
+    // Choices and switches cycle; numbers and lists are typed. Any other pairing is forged data.
+    const cycles = item.kind === 'choice' || item.kind === 'bool' || item.kind === 'language';
+    if ((d.action === 'cyc' && !cycles) || (d.action === 'ask' && cycles) || (scope.sourceId !== 0 && item.kind === 'language')) return;
     if (d.action === 'cyc') {
       if (item.kind === 'language') {
         const next = LANGUAGES[(LANGUAGES.indexOf(user.language) + 1) % LANGUAGES.length]!;

@@ -71,13 +71,15 @@ export function createSourcesFeature(kit: FeatureKit): Composer<BotContext> {
     });
   });
 
-  c.on(['channel_post:text', 'edited_channel_post:text'], async (ctx) => {
+  // Text posts and media posts (photo, video, document...) with a caption: the caption is the signal text.
+  c.on(['channel_post:text', 'edited_channel_post:text', 'channel_post:caption', 'edited_channel_post:caption'], async (ctx) => {
     const post = ctx.channelPost ?? ctx.editedChannelPost;
-    if (!post || !post.text) return;
+    const text = post?.text ?? post?.caption;
+    if (!post || !text) return;
     const known = await kit.deps.signals.channelPost({
       chatId: post.chat.id,
       messageId: post.message_id,
-      text: post.text,
+      text,
       replyToMessageId: post.reply_to_message?.message_id ?? null,
       edited: ctx.editedChannelPost !== undefined,
       postedAt: post.date * 1000,
@@ -91,6 +93,8 @@ export function createSourcesFeature(kit: FeatureKit): Composer<BotContext> {
     const { action, id } = sourceData.unpack(ctx.callbackQuery.data);
     const userId = userOf(ctx).id;
     const sourceId = Number(id);
+    // The sources service checks the source is visible to this user (another user's private source: not found).
+    if (!/^\d{1,12}$/.test(id)) return answer(ctx, ctx.t('button-expired'));
     if (action === 'tog') {
       // The toast is the answer to this button press: answered once, after the change (not before it).
       const sub = await kit.deps.sources.toggle(userId, sourceId);

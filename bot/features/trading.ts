@@ -31,6 +31,19 @@ export async function showPositions(kit: FeatureKit, ctx: BotContext): Promise<v
   if (list.length > MAX_POSITION_MESSAGES) await replyHtml(ctx, ctx.t('positions-more', { count: list.length - MAX_POSITION_MESSAGES }));
 }
 
+/** Largest margin a manual trade may ask for (typed or from a button). */
+export const MAX_MANUAL_MARGIN = 1_000_000;
+
+/** A margin from text or callback data: a plain decimal in 0..MAX_MANUAL_MARGIN (0 = size settings), else null. */
+export function parseMargin(raw: string): number | null {
+  if (!/^\d{1,7}(\.\d{1,8})?$/.test(raw)) return null;
+  const m = Number(raw);
+  return Number.isFinite(m) && m >= 0 && m <= MAX_MANUAL_MARGIN ? m : null;
+}
+
+/** A position symbol in callback data: BASE/QUOTE (optionally :SETTLE), nothing else. */
+const SYMBOL_DATA = /^[A-Z0-9]{1,20}\/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10})?$/;
+
 interface TradeDraft extends Partial<ManualDraft> {
   promptId: number;
   chatId: number;
@@ -65,9 +78,13 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
     const d = positionData.unpack(ctx.callbackQuery.data);
     const userId = userOf(ctx).id;
     const accountId = Number(d.account);
+    // Ownership of the account is checked by the service (another user's id: account not found).
+    if (!/^\d{1,12}$/.test(d.account) || !SYMBOL_DATA.test(d.symbol)) return answer(ctx, ctx.t('button-expired'));
     if (d.action === 'cl') {
+      const percent = Number(d.value);
+      if (!/^\d{1,3}$/.test(d.value) || percent < 1 || percent > 100) return answer(ctx, ctx.t('button-expired'));
       await answer(ctx, ctx.t('positions-closing'));
-      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, Number(d.value));
+      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, percent);
       return editOrReply(ctx, renderClosed(ctx, r));
     }
     if (d.action === 'be') {
@@ -125,6 +142,16 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
       await answer(ctx, ctx.t('trade-already-confirmed'));
       return;
     }
+    // Callback data is never trusted: only the two sides, and a margin within the typed-input caps,
+    // each in its step of the wizard. A forged value gets a toast and changes nothing.
+    if (draft && d.action === 'side' && ((d.value !== 'long' && d.value !== 'short') || !draft.symbol)) {
+      await answer(ctx, ctx.t('button-expired'));
+      return;
+    }
+    if (draft && d.action === 'margin' && (parseMargin(d.value) === null || !draft.symbol || !draft.side)) {
+      await answer(ctx, ctx.t('trade-bad-margin'));
+      return;
+    }
     await answer(ctx);
     if (d.action === 'cancel' || !draft) {
       drafts.delete(ctx.from.id);
@@ -142,8 +169,8 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
         secret: false,
         expiresAt: kit.now() + PENDING_TTL_MS,
         handle: async (ctx2, text) => {
-          const m = Number(text.trim().replace(',', '.'));
-          if (!Number.isFinite(m) || m <= 0 || m > 1_000_000) {
+          const m = parseMargin(text.trim().replace(',', '.'));
+          if (m === null || m === 0) {
             await replyHtml(ctx2, ctx2.t('trade-bad-margin'));
             return;
           }
@@ -155,12 +182,14 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
       return editOrReply(ctx, ctx.t('trade-ask-margin', { symbol: esc(draft.symbol ?? ''), side: ctx.t(`side-${draft.side}`) }), kb);
     }
     if (d.action === 'margin') {
+      // Checked above with the same caps as a typed margin; 0 = the user's size settings.
+      const m = parseMargin(d.value) ?? 0;
       kit.pending.clear(ctx.from.id);
-      const m = Number(d.value);
       if (m > 0) draft.margin = m;
       else delete draft.margin;
       return preview(ctx, draft);
     }
+    if (d.action === 'ok' && (!draft.symbol || !draft.side)) return editOrReply(ctx, ctx.t('trade-expired'));
     if (d.action === 'ok') {
       drafts.delete(ctx.from.id);
       if (msgKey) {

@@ -51,13 +51,26 @@ export function renderPlan(t: T, p: PlanSummary): string {
   const entries =
     p.entryType === 'market' ? t('plan-entry-market') : p.entries.map((e) => num(e.price)).join(', ');
   const tps = p.takeProfits.length ? p.takeProfits.map((tp) => `${num(tp.price)} (${Math.round(tp.share * 100)}%)`).join(', ') : t('positions-none');
-  return [
-    `<b>${esc(p.symbol)}</b> ${sideLabel(t, p.side)} ×${num(p.leverage)} ${t(`settings-opt-${p.marginMode}`)}`,
-    t('plan-entries', { entries }),
+  const lines = [`<b>${esc(p.symbol)}</b> ${sideLabel(t, p.side)} ×${num(p.leverage)} ${t(`settings-opt-${p.marginMode}`)}`, t('plan-entries', { entries })];
+  // The signal's own entry prices (a zone's both ends) when the plan's entries differ (merged legs, a market entry).
+  const planPrices = p.entries.flatMap((e) => (e.price === null ? [] : [e.price]));
+  const signalEntries = p.signalEntries ?? [];
+  if (signalEntries.length && (signalEntries.length !== planPrices.length || signalEntries.some((x, i) => x !== planPrices[i]))) {
+    lines.push(t('plan-signal-entries', { entries: signalEntries.map((x) => num(x)).join(' – ') }));
+  }
+  lines.push(
     t('plan-size', { quantity: num(p.quantity), margin: money(p.margin) }),
     t('plan-stop', { sl: p.stopLoss === null ? t('positions-none') : num(p.stopLoss) }),
     t('plan-targets', { tps }),
-  ].join('\n');
+  );
+  for (const w of p.warnings ?? []) lines.push(`⚠️ ${planWarning(t, w)}`);
+  return lines.join('\n');
+}
+
+/** A plan warning ('entries-merged', 'default-stop', 'no-targets', ...) as a localized sentence. */
+export function planWarning(t: T, code: string): string {
+  const key = `plan-warn-${code}`;
+  return localeKeys('en').has(key) ? t(key) : t('plan-warn-other', { code: esc(code) });
 }
 
 /** How the parser read a text (for /parse and forwarded posts). */

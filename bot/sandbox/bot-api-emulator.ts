@@ -47,7 +47,11 @@ export interface TranscriptMessage {
   edits: number;
   deleted: boolean;
   date: number;
+  /** A photo (or other media) message: `text` is its caption. */
+  media?: 'photo';
 }
+
+const PHOTO = [{ file_id: 'AgACAgIAAxkBAAIBpho', file_unique_id: 'AQADpho', width: 1280, height: 720, file_size: 123456 }];
 
 export interface ApiCall {
   seq: number;
@@ -110,6 +114,9 @@ export class BotApiEmulator {
   /** Answers to callback queries (toasts), by callback query id. */
   readonly callbackAnswers = new Map<string, { text?: string; show_alert?: boolean }>();
   webhook: { url: string; secretToken?: string } | null = null;
+  /** Webhook mode: every delivery attempt and the HTTP status it got (0: no answer). */
+  readonly webhookDeliveries: { updateId: number; status: number }[] = [];
+  private delivering = false;
 
   private server: http.Server | null = null;
   private port = 0;
@@ -200,7 +207,44 @@ export class BotApiEmulator {
     this.queue.push(update);
     for (const wake of [...this.pollers]) wake();
     this.emit();
+    this.deliverWebhook();
     return update;
+  }
+
+  /**
+   * With a webhook set (setWebhook), queued updates are POSTed to it one at a time,
+   * in order, with the X-Telegram-Bot-Api-Secret-Token header when a secret was given
+   * (like Telegram). Each attempt is recorded in `webhookDeliveries`; an update leaves
+   * the queue after its attempt, whatever the answer.
+   */
+  private deliverWebhook(): void {
+    if (this.delivering || !this.webhook || !this.server) return;
+    this.delivering = true;
+    void (async () => {
+      try {
+        while (this.webhook && this.server && this.queue.length) {
+          const update = this.queue[0]!;
+          const hook = this.webhook;
+          let status = 0;
+          try {
+            const r = await fetch(hook.url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(hook.secretToken ? { 'X-Telegram-Bot-Api-Secret-Token': hook.secretToken } : {}) },
+              body: JSON.stringify(update),
+            });
+            status = r.status;
+            await r.arrayBuffer().catch(() => undefined);
+          } catch {
+            status = 0;
+          }
+          this.webhookDeliveries.push({ updateId: update.update_id, status });
+          if (this.queue[0] === update) this.queue.shift();
+          this.emit();
+        }
+      } finally {
+        this.delivering = false;
+      }
+    })();
   }
 
   /** Updates not yet confirmed by the bot. */
@@ -471,6 +515,8 @@ export class BotApiEmulator {
         return true;
       case 'setWebhook':
         this.webhook = { url: String(p.url), ...(p.secret_token ? { secretToken: String(p.secret_token) } : {}) };
+        // Updates waiting from before go out once the call has been answered.
+        setImmediate(() => this.deliverWebhook());
         return true;
       case 'getWebhookInfo':
         return { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.queue.length };
@@ -614,6 +660,18 @@ export class UserClient {
     return this.emu.chatOf(this.info.id)!;
   }
 
+  /** Edits one of this user's messages (an edited_message update). */
+  edit(messageId: number, text: string): void {
+    const m = this.emu.message(this.info.id, messageId);
+    if (!m || m.from !== 'user') throw new Error(`no message ${messageId} of user ${this.info.id}`);
+    m.text = text;
+    m.plain = text;
+    m.edits += 1;
+    this.emu.injectUpdate({
+      edited_message: { message_id: messageId, date: m.date, edit_date: Math.floor(Date.now() / 1000), chat: this.chat(), from: this.info, text },
+    });
+  }
+
   /** Sends a text (a leading /command gets a bot_command entity). Returns the message id. */
   send(text: string): number {
     const m = this.emu.addMessage(this.info.id, 'user', text);
@@ -624,9 +682,9 @@ export class UserClient {
     return m.messageId;
   }
 
-  /** Forwards a channel post to the bot (forward_origin of type channel). */
-  forward(channel: ChannelClient, text: string, channelMessageId = 1): number {
-    const m = this.emu.addMessage(this.info.id, 'user', text);
+  /** Forwards a channel post to the bot (forward_origin of type channel); `photo`: a photo post with `text` as its caption. */
+  forward(channel: ChannelClient, text: string, channelMessageId = 1, options: { photo?: boolean } = {}): number {
+    const m = this.emu.addMessage(this.info.id, 'user', text, options.photo ? { media: 'photo' } : {});
     const date = m.date;
     this.emu.injectUpdate({
       message: {
@@ -634,7 +692,7 @@ export class UserClient {
         date,
         chat: this.chat(),
         from: this.info,
-        text,
+        ...(options.photo ? { photo: PHOTO, caption: text } : { text }),
         forward_origin: { type: 'channel', chat: channel.chat, message_id: channelMessageId, date },
         forward_from_chat: channel.chat,
         forward_from_message_id: channelMessageId,
@@ -719,17 +777,19 @@ export class ChannelClient {
     return this.chat.id;
   }
 
-  post(text: string, options: { replyTo?: number } = {}): number {
-    const m = this.emu.addMessage(this.chat.id, 'channel', text);
+  /** A text post; with `photo`, a photo post whose caption is `text`. */
+  post(text: string, options: { replyTo?: number; photo?: boolean } = {}): number {
+    const m = this.emu.addMessage(this.chat.id, 'channel', text, options.photo ? { media: 'photo' } : {});
     const reply = options.replyTo !== undefined ? this.emu.message(this.chat.id, options.replyTo) : undefined;
+    const body = (x: TranscriptMessage) => (x.media === 'photo' ? { photo: PHOTO, caption: x.text } : { text: x.text });
     this.emu.injectUpdate({
       channel_post: {
         message_id: m.messageId,
         date: m.date,
         chat: this.chat,
         sender_chat: this.chat,
-        text,
-        ...(reply ? { reply_to_message: { message_id: reply.messageId, date: reply.date, chat: this.chat, text: reply.text } } : {}),
+        ...body(m),
+        ...(reply ? { reply_to_message: { message_id: reply.messageId, date: reply.date, chat: this.chat, ...body(reply) } } : {}),
       },
     });
     return m.messageId;
@@ -742,7 +802,7 @@ export class ChannelClient {
     m.plain = text;
     m.edits += 1;
     this.emu.injectUpdate({
-      edited_channel_post: { message_id: messageId, date: m.date, edit_date: Math.floor(Date.now() / 1000), chat: this.chat, sender_chat: this.chat, text },
+      edited_channel_post: { message_id: messageId, date: m.date, edit_date: Math.floor(Date.now() / 1000), chat: this.chat, sender_chat: this.chat, ...(m.media === 'photo' ? { photo: PHOTO, caption: text } : { text }) },
     });
   }
 

@@ -10,6 +10,8 @@
  * The reconciliation / tracking jobs get a manual scheduler: `runJobs()`
  * runs one scheduled tick of each, so tests decide when tracking happens.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { BotApiEmulator } from '../../bot/sandbox/bot-api-emulator.js';
 import { startBot, type StartedBot } from '../../bot/start.js';
@@ -34,6 +36,8 @@ export interface Harness {
   runJobs(): Promise<void>;
   /** Cron expressions the app scheduled through the jobs scheduler. */
   scheduled: string[];
+  /** Webhook mode: where the bot's webhook server listens, and its secret. */
+  webhook: HarnessWebhook | null;
   stop(): Promise<void>;
 }
 
@@ -45,6 +49,23 @@ export interface HarnessOptions {
   /** Per-user flood budget per minute (default FLOOD_MAX). */
   floodMax?: number;
   logLevel?: 'debug' | 'info' | 'warn';
+  /** Webhook mode (BOT_MODE=webhook on a free local port; the emulator POSTs updates with the secret). */
+  webhook?: boolean;
+}
+
+export interface HarnessWebhook {
+  url: string;
+  secret: string;
+  port: number;
+}
+
+/** A free TCP port on 127.0.0.1 (for the webhook server). */
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }
 
 /** Per-user flood budget in the harness (per minute). */
@@ -74,6 +95,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const level = options.logLevel ?? 'debug';
+  let webhook: HarnessWebhook | null = null;
+  if (options.webhook) {
+    const port = await freePort();
+    webhook = { port, url: `http://127.0.0.1:${port}/telegram/updates`, secret: 'e2e-webhook-secret-0123456789abcdef' };
+  }
   const config = loadConfig({
     env: {
       TELEGRAM_BOT_TOKEN: emu.token,
@@ -87,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ADMIN_IDS: (options.adminIds ?? []).join(','),
       LICENSE_REQUIRED: options.licenseRequired ? 'true' : 'false',
       ...(options.broadcastPerSecond ? { BROADCAST_PER_SECOND: String(options.broadcastPerSecond) } : {}),
+      ...(webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: webhook.url, WEBHOOK_PORT: String(webhook.port), WEBHOOK_SECRET: webhook.secret } : {}),
     },
     envFile: null,
   });
@@ -159,6 +186,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const task of [...tasks]) await task();
     },
     scheduled,
+    webhook,
     async stop() {
       await started.stop();
       await emu.close();

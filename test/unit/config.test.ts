@@ -76,4 +76,14 @@ describe('configuration', () => {
   it('requires WEBHOOK_URL in webhook mode', () => {
     expect(() => loadConfig({ env: { BOT_MODE: 'webhook' }, envFile: null })).toThrow(/WEBHOOK_URL/);
   });
+
+  it('requires a WEBHOOK_SECRET of at least 16 characters in webhook mode, naming the variable', () => {
+    const url = 'https://bot.example.com/tg/hook';
+    expect(() => loadConfig({ env: { BOT_MODE: 'webhook', WEBHOOK_URL: url }, envFile: null })).toThrow(/WEBHOOK_SECRET: required when BOT_MODE=webhook/);
+    expect(() => loadConfig({ env: { BOT_MODE: 'webhook', WEBHOOK_URL: url, WEBHOOK_SECRET: 'short' }, envFile: null })).toThrow(/WEBHOOK_SECRET: at least 16/);
+    const c = loadConfig({ env: { BOT_MODE: 'webhook', WEBHOOK_URL: url, WEBHOOK_SECRET: 'a'.repeat(32) }, envFile: null });
+    expect(c.WEBHOOK_SECRET).toBe('a'.repeat(32));
+    // Polling mode does not need it.
+    expect(loadConfig({ env: {}, envFile: null }).WEBHOOK_SECRET).toBeUndefined();
+  });
 });
