@@ -242,7 +242,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   const tradingPort: TradingPort = {
-    async closePosition({ userId, accountId, symbol, fraction }) {
+    async closePosition({ userId, accountId, symbol, fraction, requestId }) {
       const trade = await openTradeOf(userId, accountId, symbol);
       const account = await accounts.get(userId, accountId);
       const client = await registry.client(accounts.refOf(account));
@@ -252,11 +252,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (!before) throw new NoPosition(`no open position in ${symbol}`, { details: { symbol } });
         const qty = fraction >= 1 ? undefined : await client.precision.roundQty(symbol, before.quantity * fraction);
         const order = await locks.run(userLockKey(userId), () =>
-          client.closePosition(symbol, before.side, { ...(qty !== undefined ? { quantity: qty } : {}), clientOrderId: clientOrderId(`x${accountId}:${symbol}:${clock.now()}`, userId, 'close') }),
+          client.closePosition(symbol, before.side, { ...(qty !== undefined ? { quantity: qty } : {}), clientOrderId: clientOrderId(`x${accountId}:${symbol}:${requestId ?? clock.now()}`, userId, 'close') }),
         );
         return { symbol, side: before.side, quantity: order.filled || (qty ?? before.quantity), exitPrice: order.averagePrice, realizedPnl: null };
       }
-      const r = await trading.closeTrade(userId, trade.id, fraction);
+      const r = await trading.closeTrade(userId, trade.id, fraction, requestId ? { requestId } : undefined);
       if (!r.ok) {
         if (r.reason === 'not-open') throw new NoPosition(`trade ${trade.id} is not open`, { details: { symbol } });
         throw new ActionFailed(`close failed: ${r.reason}`, { operation: 'close', details: { code: r.code ?? r.reason } });

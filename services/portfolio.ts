@@ -63,7 +63,7 @@ export interface ManualDraft {
 
 /** What the trading services provide (services/trading/*, wired in services/app.ts). */
 export interface TradingPort {
-  closePosition(input: { userId: number; accountId: number; symbol: string; fraction: number }): Promise<Omit<CloseResult, 'accountId'>>;
+  closePosition(input: { userId: number; accountId: number; symbol: string; fraction: number; requestId?: string }): Promise<Omit<CloseResult, 'accountId'>>;
   moveStopToBreakeven(input: { userId: number; accountId: number; symbol: string }): Promise<{ stopLoss: number }>;
   previewManual(input: ManualDraft & { userId: number }): Promise<PlanSummary>;
   openManual(input: ManualDraft & { userId: number }): Promise<{ tradeId: number }>;
@@ -74,7 +74,8 @@ export interface PortfolioService {
   orders(userId: number): Promise<OrderView[]>;
   balances(userId: number): Promise<BalanceView[]>;
   /** Closes `percent` (1..100) of the position on an account. */
-  close(userId: number, accountId: number, symbol: string, percent: number): Promise<CloseResult>;
+  /** `requestId` (e.g. the pressed message + button) makes a repeated request close once. */
+  close(userId: number, accountId: number, symbol: string, percent: number, requestId?: string): Promise<CloseResult>;
   /** Closes the whole position of `symbol` on every active account that has one. */
   closeSymbol(userId: number, symbol: string): Promise<CloseResult[]>;
   breakeven(userId: number, accountId: number, symbol: string): Promise<{ symbol: string; stopLoss: number }>;
@@ -145,10 +146,10 @@ export function createPortfolioService(deps: {
         }),
       );
     },
-    async close(userId, accountId, symbol, percent) {
+    async close(userId, accountId, symbol, percent, requestId) {
       await accounts.get(userId, accountId);
       if (!(percent > 0 && percent <= 100)) throw new UserError(`percent must be in 1..100 (got ${percent})`, { details: { percent } });
-      const r = await trading.closePosition({ userId, accountId, symbol, fraction: percent / 100 });
+      const r = await trading.closePosition({ userId, accountId, symbol, fraction: percent / 100, ...(requestId ? { requestId } : {}) });
       return { accountId, ...r };
     },
     async closeSymbol(userId, symbol) {

@@ -84,7 +84,9 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
       const percent = Number(d.value);
       if (!/^\d{1,3}$/.test(d.value) || percent < 1 || percent > 100) return answer(ctx, ctx.t('button-expired'));
       await answer(ctx, ctx.t('positions-closing'));
-      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, percent);
+      // One close per pressed button: a double tap or a re-delivered update closes once.
+      const requestId = `pos:${ctx.callbackQuery.message?.chat.id ?? 0}:${ctx.callbackQuery.message?.message_id ?? 0}:${d.symbol}:${percent}`;
+      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, percent, requestId);
       return editOrReply(ctx, renderClosed(ctx, r));
     }
     if (d.action === 'be') {

@@ -224,6 +224,31 @@ describe('trader flow', () => {
     await h.emu.settle();
   });
 
+  it('/positions: a double tap on Close 50% closes half once, not three quarters', async () => {
+    const userId = (await h.app.users.findByTelegramId(alice.id))!.id;
+    const r = await h.app.trading.openManual({ userId, symbol: 'ETH/USDT', side: 'long', entryType: 'market', marginUsdt: 40, requestId: 'double-close-test' });
+    expect(r).toMatchObject({ ok: true });
+    const tradeId = (r as { tradeId: number }).tradeId;
+    const qty = Number((await h.app.db.selectFrom('trades').select('quantity').where('id', '=', tradeId).executeTakeFirstOrThrow()).quantity);
+    expect(qty).toBeGreaterThan(0);
+    await h.emu.settle();
+    const after = h.emu.lastMessageId(alice.id);
+    alice.send('/positions');
+    const pos = await alice.waitForReply((m) => m.plain.includes('ETH/USDT') && !!m.keyboard, { after });
+    const first = alice.press('Close 50%', { messageId: pos.messageId });
+    const second = alice.press('Close 50%', { messageId: pos.messageId });
+    await h.emu.waitFor(() => h.emu.callbackAnswers.get(first) && h.emu.callbackAnswers.get(second));
+    await h.emu.settle();
+    const closes = await h.app.db.selectFrom('orders').selectAll().where('trade_id', '=', tradeId).where('role', '=', 'close').execute();
+    expect(closes).toHaveLength(1);
+    const ref = await h.app.accounts.getDefault(userId);
+    const client = await h.app.registry.client(h.app.accounts.refOf(ref));
+    const left = (await client.fetchPositions(['ETH/USDT'])).find((p) => p.symbol === 'ETH/USDT');
+    expect(left?.quantity).toBeCloseTo(qty / 2, 6);
+    expect(await h.app.trading.closeTrade(userId, tradeId)).toMatchObject({ ok: true });
+    await h.emu.settle();
+  });
+
   it('bad inputs get a clear answer and change nothing', async () => {
     const user = (await h.app.users.findByTelegramId(alice.id))!;
     const before = await h.app.settings.getGlobal(user.id);
