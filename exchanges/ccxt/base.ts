@@ -293,6 +293,23 @@ export function guardPrecision(
   return converted;
 }
 
+/** `qty` as ccxt's amountToPrecision writes it, guarded (a ccxt refusal is mapped; a silent change is refused). */
+export function amountString(ex: any, exchange: ExchangeId, m: Market, qty: number, operation: string): string {
+  let s: string;
+  try {
+    s = ex.amountToPrecision(m.exchangeSymbol, qty);
+  } catch (e) {
+    throw mapCcxtError(e, { exchange, operation, market: m });
+  }
+  return guardPrecision('amount', qty, s, { exchange, operation, market: m });
+}
+
+/** `price` as ccxt's priceToPrecision writes it, guarded (a silent change is refused). */
+export function priceString(ex: any, exchange: ExchangeId, m: Market, price: number, operation: string): string {
+  const s: string = ex.priceToPrecision(m.exchangeSymbol, price);
+  return guardPrecision('price', price, s, { exchange, operation, market: m });
+}
+
 /** scheme://host[:port] of a URL (for per-host rate limits). */
 export function originOf(url: string): string {
   try {
