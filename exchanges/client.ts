@@ -15,7 +15,7 @@
  * client of an exchange) and adapter-context.ts (the adapter's own start-up
  * requests through the client).
  */
-import { NotSupported, roundPrice, roundQty, type Balance, type Candle, type Market, type Order, type OrderRequest, type Position, type RoundMode, type Ticker } from '../models/index.js';
+import { NotSupported, roundPrice, roundQty, type Balance, type Candle, type Fill, type Market, type Order, type OrderRequest, type Position, type RoundMode, type Ticker } from '../models/index.js';
 import type { BindableAdapterContext } from './adapter-context.js';
 import type { BreakerState, Breakers } from './breaker.js';
 import { createCallPath } from './client-call.js';
@@ -118,6 +118,9 @@ export function createExchangeClient(deps: ClientDeps): ExchangeClient {
     fetchPositions: (symbols): Promise<Position[]> => retried('fetchPositions', () => adapter.fetchPositions(symbols)),
     fetchOpenOrders: (symbol): Promise<Order[]> => retried('fetchOpenOrders', () => adapter.fetchOpenOrders(symbol)),
     fetchOrder: (symbol, orderRef) => retried('fetchOrder', () => adapter.fetchOrder(symbol, orderRef)),
+    ...(adapter.fetchFills
+      ? { fetchFills: (symbol: string, since: number): Promise<Fill[]> => retried('fetchFills', () => adapter.fetchFills!(symbol, since)) }
+      : {}),
     async auditKey() {
       const audit = adapter.auditKey?.bind(adapter);
       if (!audit) throw new NotSupported(`${exchange} does not report key permissions`, { exchange, operation: 'auditKey' });

@@ -48,6 +48,7 @@
  * | fetchPositions        | 1          | account-read 1         | 22 (+ frontendOpenOrders)          |
  * | fetchOpenOrders       | 1          | account-read 1         | 20 (frontendOpenOrders)            |
  * | fetchOrder            | 2 (+history)| account-read 2        | 2 (orderStatus)                    |
+ * | fetchFills            | 1          | account-read 1         | 20 (userFillsByTime)               |
  * | placeOrder            | 1          | order-create 1         | 1 (+2 allMids without a price)     |
  * | placeOrders (n <= max)| 1          | order-batch n          | 1 + floor(n/40) (+2 per no-price)  |
  * | amendOrder            | 2 (+read)  | order-amend 1          | 3 (orderStatus + batchModify)      |
@@ -87,6 +88,7 @@ export type ClientOp =
   | 'fetchPositions'
   | 'fetchOpenOrders'
   | 'fetchOrder'
+  | 'fetchFills'
   | 'placeOrder'
   | 'placeOrders'
   | 'amendOrder'
@@ -108,6 +110,7 @@ export const OP_CLASS: Readonly<Record<ClientOp, OpClass>> = {
   fetchPositions: 'account-read',
   fetchOpenOrders: 'account-read',
   fetchOrder: 'account-read',
+  fetchFills: 'account-read',
   auditKey: 'account-read',
   detectAccount: 'account-read',
   placeOrder: 'order-create',
@@ -225,6 +228,8 @@ export const HYPERLIQUID_LIMITS: ExchangeLimits = {
         return w(22);
       case 'fetchOpenOrders':
       case 'detectAccount':
+      case 'fetchFills':
+        // userFillsByTime: 20 (+1 per 20 fills returned, not known before the call)
         return w(20);
       case 'auditKey':
         // userRole (60) + extraAgents (20)

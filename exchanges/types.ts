@@ -10,6 +10,7 @@ import type {
   Candle,
   Environment,
   ExchangeId,
+  Fill,
   MarginMode,
   Market,
   Order,
@@ -109,6 +110,13 @@ export interface ExchangeAdapter {
   /** Reduce-only market close of the whole position or `quantity` of it. */
   closePosition(symbol: string, side: PositionSide, options: { quantity?: number; clientOrderId: string }): Promise<Order>;
 
+  /**
+   * Our fills (executions) in `symbol` since `since` (epoch ms), oldest first:
+   * the exchange's own word on what a stop, take-profit, liquidation or manual
+   * close got (price, quantity, fee). Optional: services fall back to an
+   * estimate where an adapter has none.
+   */
+  fetchFills?(symbol: string, since: number): Promise<Fill[]>;
   /** Key permissions, where the exchange reports them. */
   auditKey?(): Promise<KeyAudit>;
   /**

@@ -66,3 +66,22 @@ export interface Order {
 export function isOpenStatus(s: OrderStatus): boolean {
   return s === 'pending' || s === 'open' || s === 'partially_filled' || s === 'unknown';
 }
+
+/**
+ * One execution (trade) of ours on the exchange, as its fills history reports
+ * it: what a stop, take-profit, liquidation or manual close really got.
+ * Quantities in base units; price and fee in the quote (settle) currency.
+ */
+export interface Fill {
+  orderId: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: Side;
+  price: number;
+  quantity: number;
+  /** Fee paid in quote currency (negative for a maker rebate). */
+  fee: number;
+  /** The fill reduced a position (reduce-only order, position stop/TP, liquidation); undefined when the exchange does not say. */
+  reduceOnly?: boolean;
+  timestamp: number;
+}

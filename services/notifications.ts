@@ -38,7 +38,17 @@ export type RefusalReason =
    * position per symbol in one-way mode, so a second trade would merge into the first
    * (shared stop, mixed targets): it is refused even with onePerSymbol off.
    */
-  | 'same-symbol-open';
+  | 'same-symbol-open'
+  /**
+   * Isolated margin: the stop-loss lies beyond the position's estimated liquidation price
+   * (it could never trigger) and the leverage could not be lowered (fixed leverage, or the
+   * stop is too far even at 1x). details: stopLoss, liquidationPrice, leverage, maxLeverage.
+   */
+  | 'stop-beyond-liquidation'
+  /** The account's position in this symbol is run by a grid bot: close or change it from the grid (details: gridId, symbol). */
+  | 'grid-managed'
+  /** Execute pressed after the source closed / cancelled the signal (a follow-up posted while the preview waited): nothing is opened. */
+  | 'signal-closed';
 
 /** A plan as shown in a preview or an "opened" message. */
 export interface PlanSummary {

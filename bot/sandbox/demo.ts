@@ -148,7 +148,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cleanups.push(() => new Promise<void>((resolve) => logStream.end(() => resolve())));
     const log = createLogger({ level: config.LOG_LEVEL, destination: logStream, secrets: [SANDBOX_TOKEN] });
 
-    const feed = createSandboxPriceFeed({ online: options.online ?? true });
+    // The walk resumes from the last run's prices (data/demo/prices.json): saved Paper positions see no jump.
+    const feed = createSandboxPriceFeed({ online: options.online ?? true, stateFile: path.join(dataDir, 'prices.json') });
     const live = await Promise.race([feed.refresh(), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
     // Public tickers every 5 s (polite to Bybit); the offline walk steps every 3 s.
     feed.start(options.priceIntervalMs ?? (live ? 5_000 : 3_000));

@@ -21,6 +21,7 @@ import {
   type Balance,
   type Environment,
   type MarginMode,
+  type Fill,
   type Order,
   type Position,
   type PositionSide,
@@ -242,6 +243,30 @@ export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter &
 
   const closePosition = closePositionWith({ exchange: 'bybit', market, fetchPositions, placeOrder });
 
+  /**
+   * GET /v5/execution/list (category linear, the symbol, startTime; 100 per
+   * page, Bybit's maximum; at most 7 days from startTime), oldest first. A
+   * fill that closed part of a position has closedSize > 0.
+   */
+  async function fetchFills(symbol: string, since: number): Promise<Fill[]> {
+    const m = await market(symbol);
+    const raw: any[] = await ex.fetchMyTrades(m.exchangeSymbol, Math.max(0, Math.floor(since)), 100, { category: 'linear' }).catch(fail('fetchFills', m));
+    return raw
+      .map((t): Fill => ({
+        orderId: String(t.order ?? t.info?.orderId ?? ''),
+        clientOrderId: t.info?.orderLinkId ? String(t.info.orderLinkId) : null,
+        symbol: m.symbol,
+        side: t.side === 'sell' ? 'sell' : 'buy',
+        price: Number(t.price),
+        quantity: Number(t.amount),
+        fee: Number(t.fee?.cost ?? t.info?.execFee ?? 0),
+        reduceOnly: Number(t.info?.closedSize ?? 0) > 0,
+        timestamp: Number(t.timestamp),
+      }))
+      .filter((f) => f.quantity > 0 && f.price > 0)
+      .sort((a, b) => a.timestamp - b.timestamp);
+  }
+
   return {
     id: 'bybit',
     host,
@@ -261,6 +286,7 @@ export function createBybitAdapter(opts: BybitAdapterOptions): ExchangeAdapter &
       return raw.map((o) => toOrder(o, unifiedOf(o.symbol)));
     },
     fetchOrder,
+    fetchFills,
     placeOrder,
     placeOrders,
     amendOrder,

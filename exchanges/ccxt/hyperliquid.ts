@@ -13,7 +13,9 @@ import {
   AuthFailed,
   ValidationError,
   type Balance,
+  type Fill,
   type MarginMode,
+  type Order,
   type Position,
   type PositionSide,
 } from '../../models/index.js';
@@ -176,6 +178,39 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
   const closePosition = closePositionWith({ exchange: 'hyperliquid', market, fetchPositions, placeOrder });
 
   /**
+   * Info `userFillsByTime` for the wallet from `since` (weight 20, up to 2,000
+   * fills per answer), the coin's fills oldest first. `dir` "Close Long" /
+   * "Close Short" (and liquidations) reduced a position.
+   */
+  async function fetchFills(symbol: string, since: number): Promise<Fill[]> {
+    const m = await market(symbol);
+    const coin = coinOf(m);
+    const raw: unknown = await ex
+      .publicPostInfo({ type: 'userFillsByTime', user: wallet, startTime: Math.max(0, Math.floor(since)), aggregateByTime: false })
+      .catch(fail('fetchFills', m));
+    const list: any[] = Array.isArray(raw) ? raw : [];
+    return list
+      .filter((f) => f?.coin === coin)
+      .map((f): Fill => {
+        const cloid = typeof f.cloid === 'string' ? f.cloid : null;
+        const ours = cloid ? w.withClientId({ clientOrderId: cloid } as Order).clientOrderId : null;
+        return {
+          orderId: String(f.oid ?? ''),
+          clientOrderId: ours,
+          symbol: m.symbol,
+          side: f.side === 'A' ? 'sell' : 'buy',
+          price: Number(f.px),
+          quantity: Number(f.sz),
+          fee: Number(f.fee ?? 0) + Number(f.builderFee ?? 0),
+          reduceOnly: /^close/i.test(String(f.dir ?? '')) || f.liquidation != null,
+          timestamp: Number(f.time),
+        };
+      })
+      .filter((f) => f.quantity > 0 && f.price > 0)
+      .sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
    * The private key must belong to an API (agent) wallet approved for the
    * wallet address: a wrong address otherwise reads as an empty account. The
    * main wallet's own key is reported as canWithdraw (the bot refuses it).
@@ -217,6 +252,7 @@ export function createHyperliquidAdapter(opts: HyperliquidAdapterOptions): Excha
     fetchPositions,
     fetchOpenOrders,
     fetchOrder,
+    fetchFills,
     placeOrder,
     placeOrders,
     amendOrder,

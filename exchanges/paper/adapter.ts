@@ -11,6 +11,7 @@ import {
   NotSupported,
   type Balance,
   type Candle,
+  type Fill,
   type MarginMode,
   type Market,
   type Order,
@@ -237,6 +238,25 @@ class PaperExchangeAdapter implements PaperAdapter {
 
   fills(): PaperFill[] {
     return this.engine.fills();
+  }
+
+  /** Our fills in `symbol` since `since` from the Paper fills history (kept up to `fillsLimit`), oldest first. */
+  async fetchFills(symbol: string, since: number): Promise<Fill[]> {
+    const s = (await this.begin(symbol)) as string;
+    return this.engine
+      .fills()
+      .filter((f) => f.symbol === s && f.timestamp >= since)
+      .map((f) => ({
+        orderId: f.orderId,
+        clientOrderId: f.clientOrderId,
+        symbol: f.symbol,
+        side: f.side,
+        price: f.price,
+        quantity: f.quantity,
+        fee: f.fee,
+        reduceOnly: f.reduceOnly ?? (f.reason !== 'order' || f.realizedPnl !== 0),
+        timestamp: f.timestamp,
+      }));
   }
 
   // ------------------------------------------------------------ mutations

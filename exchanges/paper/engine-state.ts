@@ -243,6 +243,7 @@ export abstract class EngineState {
       liquidity,
       realizedPnl: realized,
       reason,
+      reduceOnly: o.reduceOnly || reason !== 'order',
       timestamp: this.now(),
     };
     const fills = this.s.fills;

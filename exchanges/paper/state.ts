@@ -88,6 +88,8 @@ export interface PaperFill {
   /** Realized PnL of the reducing part of this fill, before fees. */
   realizedPnl: number;
   reason: FillReason;
+  /** The order was reduce-only, or the fill came from the position's stop / take-profit / liquidation (absent in fills saved before it existed). */
+  reduceOnly?: boolean;
   timestamp: number;
 }
 

@@ -7,6 +7,7 @@ import { accounts, trades as tradesRepo } from '../../db/index.js';
 import type { TradeRow } from '../../db/database.js';
 import { UserError, ValidationError, isTerminalTrade, roundPrice, type PositionSide, type TradeStatus } from '../../models/index.js';
 import { clientOf, errorCode, num, readDoc, record, setTradeStatus, writeDoc, type TradingDeps } from './context.js';
+import { gridManaging } from './grid-guard.js';
 import { cancelRow } from './orders.js';
 import { closeNow, driveClose, placeLadder, resolveRequestClose, trySetStop } from './protect.js';
 import { syncTrade } from './track.js';
@@ -23,7 +24,9 @@ const OPEN = new Set(['pending', 'open', 'partially_filled', 'unknown']);
  */
 export type ActionResult =
   | { ok: true; tradeId: number; status: TradeStatus }
-  | { ok: false; tradeId: number; reason: 'not-open' | 'nothing-to-do' | 'exchange-error' | 'close-incomplete' | 'invalid-stop'; code?: string };
+  | { ok: false; tradeId: number; reason: 'not-open' | 'nothing-to-do' | 'exchange-error' | 'close-incomplete' | 'invalid-stop'; code?: string }
+  /** The account's position in the symbol is run by grid bot `gridId`: close it from the grid. */
+  | { ok: false; tradeId: number; reason: 'grid-managed'; code: 'grid-managed'; gridId: number };
 
 export interface ActionOptions {
   /**
@@ -71,6 +74,9 @@ export async function closeTrade(deps: TradingDeps, trade: TradeRow, why: 'follo
   if (isTerminalTrade(trade.status as TradeStatus)) return { ok: false, tradeId: trade.id, reason: 'not-open' };
   if (!(fraction > 0 && fraction <= 1)) throw new ValidationError(`fraction must be in (0, 1], got ${fraction}`);
   if (opts.requestId !== undefined && (opts.requestId.length === 0 || opts.requestId.length > 100)) throw new ValidationError('requestId must be 1 to 100 characters');
+  // The one net position per symbol is the grid's: a generic close would break the grid.
+  const grid = await gridManaging(deps.db, trade.account_id, trade.symbol);
+  if (grid) return { ok: false, tradeId: trade.id, reason: 'grid-managed', code: 'grid-managed', gridId: grid.gridId };
   const { client, doc } = await load(deps, trade);
   const requestKey = opts.requestId !== undefined ? `${why}-${opts.requestId}` : undefined;
   if (requestKey !== undefined) {

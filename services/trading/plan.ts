@@ -125,8 +125,16 @@ export function planLeverage(settings: Settings, market: Pick<Market, 'maxLevera
 
 const better = (side: PositionSide, a: number, b: number): boolean => (side === 'long' ? a > b : a < b);
 
-/** Take-profit prices: the signal's, its percentages, or the user's own; only those beyond the entry. */
-export function planTargets(signal: SignalParse, settings: Settings, market: Market, avgEntry: number): { price: number; share: number }[] {
+/**
+ * Take-profit prices: the signal's, its percentages, or the user's own; only
+ * those beyond the entry, nearest first. A custom split applies to the first
+ * k targets in order (k = the smaller of the two lengths), renormalised to
+ * 100 %; the nearest targets are never dropped. A split whose length differs
+ * from the targets', that does not add up to 100, or that has a single value
+ * or an unusable one (the last two: even split instead) adds 'tp-split-adjusted'
+ * to `warnings`.
+ */
+export function planTargets(signal: SignalParse, settings: Settings, market: Market, avgEntry: number, warnings?: string[]): { price: number; share: number }[] {
   const dir = signal.side === 'long' ? 1 : -1;
   let prices: number[];
   if (signal.takeProfits && signal.takeProfits.length > 0) prices = signal.takeProfits;
@@ -139,10 +147,43 @@ export function planTargets(signal: SignalParse, settings: Settings, market: Mar
   }
   rounded.sort((a, b) => (signal.side === 'long' ? a - b : b - a));
   if (rounded.length === 0) return [];
-  // Custom percentages apply to the first targets; with fewer percentages than targets, only those targets are used.
-  const n = settings.tpSplit && settings.tpSplit.length > 0 ? Math.min(settings.tpSplit.length, rounded.length) : rounded.length;
-  const shares = legShares(n, settings.tpSplit);
-  return rounded.slice(0, n).map((price, i) => ({ price, share: shares[i]! }));
+  const split = settings.tpSplit;
+  if (!split || split.length === 0) return evenTargets(rounded);
+  const usable = split.length >= 2 && split.every((x) => Number.isFinite(x) && x > 0);
+  if (!usable) {
+    // A single value would put the whole position on the first target: even split instead.
+    warnings?.push('tp-split-adjusted');
+    return evenTargets(rounded);
+  }
+  const k = Math.min(split.length, rounded.length);
+  const used = split.slice(0, k);
+  const sum = used.reduce((a, b) => a + b, 0);
+  if (split.length !== rounded.length || Math.abs(sum - 100) > 0.5) warnings?.push('tp-split-adjusted');
+  return rounded.slice(0, k).map((price, i) => ({ price, share: used[i]! / sum }));
+}
+
+function evenTargets(prices: number[]): { price: number; share: number }[] {
+  return prices.map((price) => ({ price, share: 1 / prices.length }));
+}
+
+/** Maintenance margin rate assumed for the liquidation estimate: the exchange's first tier is about 1/(2 x max leverage), at least 0.5 %. */
+export function maintenanceRate(market: Pick<Market, 'maxLeverage'>): number {
+  return Math.max(0.005, market.maxLeverage > 0 ? 1 / (2 * market.maxLeverage) : 0.005);
+}
+
+/** Estimated liquidation price of an isolated position: entry x (1 -/+ 1/leverage +/- maintenance rate). */
+export function estimatedLiquidation(side: PositionSide, entry: number, leverage: number, mmr: number): number {
+  const f = side === 'long' ? 1 - 1 / leverage + mmr : 1 + 1 / leverage - mmr;
+  return Math.max(0, entry * f);
+}
+
+/** Highest whole leverage at which the stop comes before the estimated liquidation (0: none, the stop is too far). */
+export function maxLeverageForStop(entry: number, stopLoss: number, mmr: number): number {
+  const d = Math.abs(entry - stopLoss) / entry;
+  const limit = 1 / (d + mmr);
+  let l = Math.floor(limit);
+  if (l >= limit) l -= 1; // strictly before liquidation
+  return Math.max(0, l);
 }
 
 function minSizeRefusal(e: unknown): Refusal {
@@ -157,7 +198,7 @@ export function planTrade(input: PlanInput): PlanResult {
   if (limit) return limit;
   if (!(price > 0)) return refuse('exchange-error', { message: 'no price for the market' });
 
-  const leverage = planLeverage(settings, market, signal.leverage);
+  let leverage = planLeverage(settings, market, signal.leverage);
   const marginMode = settings.marginMode;
 
   // Entries.
@@ -179,6 +220,19 @@ export function planTrade(input: PlanInput): PlanResult {
   const worstEntry = isMarket ? price : signal.side === 'long' ? Math.min(...(legPrices as number[])) : Math.max(...(legPrices as number[]));
   if (!(stopLoss > 0) || !better(signal.side, worstEntry, stopLoss) || (isMarket && !better(signal.side, price, stopLoss))) {
     return refuse('invalid-stop', { stopLoss, entry: worstEntry, price, side: signal.side });
+  }
+
+  // Isolated margin: a stop beyond the liquidation price could never trigger.
+  if (marginMode === 'isolated') {
+    const mmr = maintenanceRate(market);
+    const liq = estimatedLiquidation(signal.side, avgEntry, leverage, mmr);
+    if (!better(signal.side, stopLoss, liq)) {
+      const maxLev = maxLeverageForStop(avgEntry, stopLoss, mmr);
+      const details = { stopLoss, liquidationPrice: roundPrice(market, liq), leverage, maxLeverage: maxLev, side: signal.side };
+      if (settings.leverageMode === 'fixed' || maxLev < 1) return refuse('stop-beyond-liquidation', details);
+      leverage = maxLev;
+      warnings.push('leverage-lowered-for-stop');
+    }
   }
 
   // Size.
@@ -229,7 +283,7 @@ export function planTrade(input: PlanInput): PlanResult {
   const exposure = checkExposure(settings, input.account, margin);
   if (exposure) return exposure;
 
-  const takeProfits = planTargets(signal, settings, market, avg);
+  const takeProfits = planTargets(signal, settings, market, avg, warnings);
   if (takeProfits.length === 0) warnings.push('no-targets');
 
   return {

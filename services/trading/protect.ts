@@ -7,7 +7,7 @@
 import { accounts as accountsRepo, trades as tradesRepo } from '../../db/index.js';
 import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
-import { OrderStateUnknown, clean, exitSide, isTerminalTrade, pnl, type Market, type Order, type Position, type PositionSide } from '../../models/index.js';
+import { OrderStateUnknown, clean, exitSide, isTerminalTrade, pnl, type Fill, type Market, type Order, type Position, type PositionSide } from '../../models/index.js';
 import type { CloseReason } from '../notifications.js';
 import { ladderFor } from './plan.js';
 import { applyOrder, definitelyNotPlaced, errInfo, errorCode, num, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
@@ -373,8 +373,15 @@ export interface PnlBreakdown {
   estimated: boolean;
 }
 
-/** Realized PnL from the trade's orders; a remainder closed outside our orders is valued at `exitHint`. */
-export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<Market, 'takerFee'> | null, exitHint: number | null): PnlBreakdown {
+/** An exit the exchange booked outside the trade's own orders (a position stop / TP, a liquidation, a manual close). */
+export type OutsideExit = Pick<Fill, 'price' | 'quantity' | 'fee'>;
+
+/**
+ * Realized PnL from the trade's orders. A remainder closed outside our orders
+ * is valued first from `outside` (the exchange's own fills, most relevant
+ * first), and only what they do not cover at `exitHint` (estimated).
+ */
+export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<Market, 'takerFee'> | null, exitHint: number | null, outside: readonly OutsideExit[] = []): PnlBreakdown {
   let entryQty = 0;
   let entryCost = 0;
   let exitQty = 0;
@@ -395,7 +402,16 @@ export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<
   }
   const entryAvg = entryQty > 0 ? entryCost / entryQty : 0;
   let estimated = false;
-  const remainder = clean(entryQty - exitQty, 10);
+  let remainder = clean(entryQty - exitQty, 10);
+  for (const x of outside) {
+    if (!(remainder > 0)) break;
+    if (!(x.quantity > 0) || !(x.price > 0)) continue;
+    const q = Math.min(x.quantity, remainder);
+    exitQty += q;
+    exitValue += q * x.price;
+    fees += x.fee * (q / x.quantity);
+    remainder = clean(remainder - q, 10);
+  }
   if (remainder > 0 && exitHint !== null) {
     exitQty += remainder;
     exitValue += remainder * exitHint;
@@ -405,6 +421,45 @@ export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<
   const exitAvg = exitQty > 0 ? exitValue / exitQty : null;
   const gross = exitAvg === null ? 0 : pnl(side, entryAvg, exitAvg, Math.min(exitQty, entryQty));
   return { entryQty, entryAvg, exitQty, realizedPnl: clean(gross - fees, 8), fees: clean(fees, 8), exitAvg: exitAvg === null ? null : clean(exitAvg), estimated };
+}
+
+function averagePrice(fills: readonly OutsideExit[]): number {
+  const q = fills.reduce((a, f) => a + f.quantity, 0);
+  return q > 0 ? clean(fills.reduce((a, f) => a + f.quantity * f.price, 0) / q) : 0;
+}
+
+/**
+ * The exchange's fills that closed what the trade's own orders did not: the
+ * reduce-only fills on the exit side since the trade opened that belong to
+ * none of its orders, newest first. Empty when there is nothing left to
+ * explain; null when the exchange cannot tell (no fills history, or the read
+ * failed): the caller estimates then.
+ */
+export async function outsideExits(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, orders: OrderRow[]): Promise<OutsideExit[] | null> {
+  let entryQty = 0;
+  let exitQty = 0;
+  for (const o of orders) {
+    if (o.role === 'entry') entryQty += num(o.filled);
+    else exitQty += num(o.filled);
+  }
+  if (!(clean(entryQty - exitQty, 10) > 0)) return [];
+  if (!client.fetchFills) return null;
+  const ids = new Set<string>();
+  for (const o of orders) {
+    ids.add(`c:${o.client_order_id}`);
+    if (o.exchange_order_id) ids.add(`o:${o.exchange_order_id}`);
+  }
+  const out = exitSide(trade.side as PositionSide);
+  try {
+    const since = Math.min(trade.opened_at ?? trade.created_at, trade.created_at);
+    const fills = await client.fetchFills(trade.symbol, since);
+    return fills
+      .filter((f) => f.side === out && f.reduceOnly !== false && !ids.has(`o:${f.orderId}`) && !(f.clientOrderId !== null && ids.has(`c:${f.clientOrderId}`)))
+      .sort((a, b) => b.timestamp - a.timestamp);
+  } catch (e) {
+    deps.log.warn({ tradeId: trade.id, err: errInfo(e) }, 'fills could not be read: realized PnL estimated');
+    return null;
+  }
 }
 
 /**
@@ -436,7 +491,8 @@ export async function finalizeTrade(deps: TradingDeps, client: ExchangeClient | 
     market = null;
   }
   const hint = exitHint ?? (reason === 'stop-loss' && trade.stop_loss !== null ? Number(trade.stop_loss) : reason === 'liquidation' ? doc.rt.liquidationPrice : null);
-  const p = computePnl(trade.side as PositionSide, orders, market, hint);
+  const outside = client ? await outsideExits(deps, client, trade, orders) : null;
+  const p = computePnl(trade.side as PositionSide, orders, market, hint, outside ?? []);
   const now = deps.clock.now();
   if (p.entryQty <= 0) {
     const to = trade.status === 'closing' || trade.status === 'open' ? 'closed' : 'cancelled';
@@ -447,7 +503,8 @@ export async function finalizeTrade(deps: TradingDeps, client: ExchangeClient | 
   if (!ok) return false;
   await record(deps, { action: 'trade.closed', entity: 'trade', entityId: trade.id, after: { reason, ...p }, traceId: trade.trace_id });
   const side = trade.side as PositionSide;
-  if (reason === 'stop-loss') deps.notifier.notify({ type: 'sl-hit', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, price: hint ?? 0 });
+  const slPrice = !p.estimated && outside && outside.length > 0 ? averagePrice(outside) : (hint ?? 0);
+  if (reason === 'stop-loss') deps.notifier.notify({ type: 'sl-hit', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, price: slPrice });
   deps.notifier.notify({ type: 'trade-closed', userId: trade.user_id, traceId: trade.trace_id, tradeId: trade.id, symbol: trade.symbol, side, reason, exitPrice: p.exitAvg, realizedPnl: p.realizedPnl, fees: p.fees, estimated: p.estimated });
   return true;
 }

@@ -10,12 +10,14 @@ import { createKeyedLock, userLockKey, type KeyedLock } from '../locks.js';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../notifications.js';
 import { createSettingsService, type SettingsService } from '../settings.js';
-import type { ActionOptions, ActionResult } from './actions.js';
+import { moveStop, type ActionOptions, type ActionResult } from './actions.js';
 import { listUnfinishedSignals } from '../../db/repos/trading.js';
-import { record, type EntryGatePort, type ExchangeProvider, type TradingDeps, type TradingOptions } from './context.js';
+import { canManage, record, type EntryGatePort, type ExchangeProvider, type TradingDeps, type TradingOptions } from './context.js';
 import { fanOut, runForUser, SharedQuotes, type FanoutResult, type UserOutcome } from './fanout.js';
 import { applyFollowUp, type FollowUpInput, type FollowUpOutcome } from './follow-ups.js';
+import { gridManaging, type GridManaged } from './grid-guard.js';
 import { cancelManual, closeManual, moveStopManual, openManual, type ManualOpen, type ManualOpenResult } from './manual.js';
+import { pendingUpdates } from './pending-updates.js';
 import { reconcileAll, type ReconcileReport } from './reconcile.js';
 import { syncTrade, type SyncResult } from './track.js';
 import { trackOpen, type TrackFilter, type TrackReport } from './tracking.js';
@@ -63,6 +65,11 @@ export interface TradingService {
    */
   closeTrade(userId: number, tradeId: number, fraction?: number, options?: ActionOptions): Promise<ActionResult>;
   moveStop(userId: number, tradeId: number, target: { price: number } | { breakeven: true }): Promise<ActionResult>;
+  /**
+   * Is the account's position in `symbol` run by an active grid bot? The generic close
+   * paths (trades, untracked positions) must refuse it with reason 'grid-managed'.
+   */
+  gridManaging(accountId: number, symbol: string): Promise<GridManaged | null>;
   cancelTrade(userId: number, tradeId: number): Promise<ActionResult>;
   /** Reads the exchange's state of one trade and advances it (under the user's lock). */
   syncTrade(tradeId: number): Promise<SyncResult>;
@@ -164,9 +171,27 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
       if (!sub || !sub.enabled) throw new UserError(`user ${userId} is not subscribed to source ${row.source_id}`);
       const user = await users.findUserById(deps.db, userId);
       const source = (await sources.findSource(deps.db, row.source_id)) ?? null;
-      return locked(userId, () =>
-        runForUser(deps, row, parsed, source, { userId, mode: sub.mode, accountId: sub.account_id ?? user?.default_account_id ?? null, overrides: sub.overrides }, new SharedQuotes(), { forceAuto: true }),
-      );
+      return locked(userId, async () => {
+        // Follow-ups posted while the preview waited apply now (P3.16): a moved stop is planned
+        // with, a close / cancel opens nothing, a breakeven is set once the position exists.
+        const existing = await tradesRepo.findTradeBySignalUser(deps.db, row.id, userId);
+        const pending = existing ? null : await pendingUpdates(deps, row, parsed);
+        if (pending && pending.applied.length > 0) {
+          await record(deps, { actor: `user:${userId}`, action: 'signal.updates-applied', entity: 'signal', entityId: row.id, after: { userId, updates: pending.applied, stopLoss: pending.signal.stopLoss, closed: pending.closed, breakeven: pending.breakeven }, traceId: row.trace_id });
+        }
+        if (pending?.closed) {
+          const details = { updates: pending.applied };
+          await record(deps, { actor: `user:${userId}`, action: 'plan.refused', entity: 'signal', entityId: row.id, after: { userId, reason: 'signal-closed', details }, traceId: row.trace_id });
+          deps.notifier.notify({ type: 'plan-refused', userId, traceId: row.trace_id, signalId: row.id, symbol: parsed.symbol, reason: 'signal-closed', details });
+          return { userId, status: 'refused', reason: 'signal-closed', details } satisfies UserOutcome;
+        }
+        const out = await runForUser(deps, row, pending?.signal ?? parsed, source, { userId, mode: sub.mode, accountId: sub.account_id ?? user?.default_account_id ?? null, overrides: sub.overrides }, new SharedQuotes(), { forceAuto: true });
+        if (pending?.breakeven && out.status === 'opened' && (await canManage(deps, userId))) {
+          const trade = await tradesRepo.findTrade(deps.db, out.tradeId);
+          if (trade) await moveStop(deps, trade, { breakeven: true }, 'follow-up');
+        }
+        return out;
+      });
     },
     async skip(signalId, userId) {
       const row = await signalRow(signalId);
@@ -174,6 +199,7 @@ export function createTradingService(input: TradingServiceDeps): TradingService 
     },
     handleFollowUp: (followUp) => applyFollowUp(deps, followUp),
     openManual: (open) => locked(open.userId, () => openManual(deps, open)),
+    gridManaging: (accountId, symbol) => gridManaging(deps.db, accountId, symbol),
     closeTrade: (userId, tradeId, fraction, options) => locked(userId, () => closeManual(deps, userId, tradeId, fraction, options)),
     moveStop: (userId, tradeId, target) => locked(userId, () => moveStopManual(deps, userId, tradeId, target)),
     cancelTrade: (userId, tradeId) => locked(userId, () => cancelManual(deps, userId, tradeId)),
