@@ -67,3 +67,16 @@ export async function deleteNow(ctx: BotContext, chatId: number, messageId: numb
     return false;
   }
 }
+
+/**
+ * A number typed by a user: plain decimals only, with `.` or `,` as the
+ * decimal separator and an optional sign (`12`, `0.5`, `0,5`, `-3`, `.5`).
+ * Exponents (`1e3`), hex, thousands separators, `Infinity` and anything else
+ * are refused with null, the same way in every wizard and setting.
+ */
+export function parseUserNumber(text: string): number | null {
+  const t = text.trim();
+  if (!/^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/.test(t)) return null;
+  const n = Number(t.replace(',', '.'));
+  return Number.isFinite(n) ? n : null;
+}

@@ -9,6 +9,28 @@ export type SizeMode = (typeof SIZE_MODES)[number];
 
 const pct = (max: number) => z.number().gt(0).lte(max);
 
+/** The value a size mode starts with when the user switches to it (never the old number reinterpreted). */
+export const SIZE_MODE_DEFAULTS: Readonly<Record<SizeMode, number>> = { fixed: 20, balance_pct: 2, risk_pct: 1 };
+/** The largest size per mode: USDT margin, % of balance as margin, % of balance lost at the stop. */
+export const SIZE_MODE_MAX: Readonly<Record<SizeMode, number>> = { fixed: 1_000_000, balance_pct: 100, risk_pct: 10 };
+
+/** A size value out of its mode's range: the bounds to show, else null. */
+export function sizeValueIssue(mode: SizeMode, value: number): { min: number; max: number } | null {
+  const max = SIZE_MODE_MAX[mode];
+  return Number.isFinite(value) && value > 0 && value <= max ? null : { min: 0, max };
+}
+
+/** Tolerance of a take-profit split's total around 100 %. */
+export const TP_SPLIT_TOLERANCE = 0.5;
+
+/** A custom take-profit split: 2 to 10 positive percentages adding up to 100 (± 0.5). */
+export function isValidTpSplit(parts: readonly number[]): boolean {
+  if (parts.length < 2 || parts.length > 10) return false;
+  if (parts.some((p) => !Number.isFinite(p) || p <= 0)) return false;
+  const sum = parts.reduce((a, b) => a + b, 0);
+  return Math.abs(sum - 100) <= TP_SPLIT_TOLERANCE;
+}
+
 export const settingsSchema = z.object({
   /** fixed: margin in USDT per trade; balance_pct: % of available balance as margin; risk_pct: % of balance lost at the stop. */
   sizeMode: z.enum(SIZE_MODES),
@@ -24,8 +46,8 @@ export const settingsSchema = z.object({
   entryWeights: z.array(z.number().gt(0)).max(10).nullable(),
   /** Unfilled entries are cancelled after this many minutes (0 = never). */
   entryTimeoutMin: z.number().int().min(0).max(60 * 24 * 14),
-  /** Split across take-profits: null = even, or custom percentages (normalised to 100). */
-  tpSplit: z.array(z.number().gt(0)).max(10).nullable(),
+  /** Split across take-profits: null = even, or 2–10 percentages adding up to 100 (± 0.5). */
+  tpSplit: z.array(z.number().gt(0)).min(2).max(10).refine(isValidTpSplit, 'take-profit shares must add up to 100').nullable(),
   /** The user's own targets in % from entry, used when the signal has none. */
   ownTakeProfitPcts: z.array(pct(1000)).max(10),
   /** signal: use the signal's stop, else a default distance; skip: ignore signals without a stop. */
@@ -159,4 +181,28 @@ export function validateSetting<K extends keyof Settings>(key: K, value: unknown
   if (!field) return { ok: false, issue: `unknown setting ${String(key)}` };
   const r = field.safeParse(value);
   return r.success ? { ok: true, value: r.data as Settings[K] } : { ok: false, issue: r.error.issues[0]?.message ?? 'invalid value' };
+}
+
+/**
+ * Makes a settings patch consistent with the size mode (`current` = the
+ * settings it applies to): a mode change without a value starts the new mode
+ * at its default; a value is checked against its mode's maximum. Returns the
+ * patch to store, or the issue.
+ */
+export function normalizeSizePatch(
+  current: Pick<Settings, 'sizeMode' | 'sizeValue'>,
+  patch: Partial<Pick<Settings, 'sizeMode' | 'sizeValue'>>,
+): { ok: true; patch: Partial<Pick<Settings, 'sizeMode' | 'sizeValue'>>; reset: boolean } | { ok: false; mode: SizeMode; min: number; max: number } {
+  const mode = patch.sizeMode ?? current.sizeMode;
+  const out = { ...patch };
+  let reset = false;
+  if (patch.sizeMode !== undefined && patch.sizeValue === undefined && patch.sizeMode !== current.sizeMode) {
+    out.sizeValue = SIZE_MODE_DEFAULTS[patch.sizeMode];
+    reset = true;
+  }
+  if (out.sizeValue !== undefined) {
+    const issue = sizeValueIssue(mode, out.sizeValue);
+    if (issue) return { ok: false, mode, ...issue };
+  }
+  return { ok: true, patch: out, reset };
 }

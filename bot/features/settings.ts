@@ -5,15 +5,24 @@
  * source's overrides (scope = source id) on top of the global settings.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import { settingsSchema, validateSetting, type Settings, type SettingsOverrides } from '../../models/settings.js';
+import {
+  SIZE_MODE_MAX,
+  isValidTpSplit,
+  settingsSchema,
+  validateSetting,
+  type Settings,
+  type SettingsOverrides,
+  type SizeMode,
+} from '../../models/settings.js';
 import { isAppError } from '../../models/errors.js';
 import { LANGUAGES } from '../../services/users.js';
 import type { BotContext } from '../context.js';
 import { settingsData, sourceData } from '../callback-data/index.js';
-import { answer, editMessage, editOrReply, replyHtml, userOf } from '../helpers.js';
+import { answer, editMessage, editOrReply, parseUserNumber, replyHtml, userOf } from '../helpers.js';
 import { backToMenu } from '../keyboards/menu.js';
-import { esc, num } from '../render/format.js';
+import { esc, grouped, num } from '../render/format.js';
 import { PENDING_TTL_MS } from '../pending.js';
+import { localeKeys } from '../i18n.js';
 import type { FeatureKit } from './kit.js';
 
 type Kind = 'choice' | 'bool' | 'number' | 'int' | 'list' | 'language';
@@ -47,8 +56,8 @@ export const ITEMS: SettingItem[] = [
   { key: 'breakevenAfterTp', kind: 'int' },
   { key: 'trailingPct', kind: 'number', unit: '%' },
   { key: 'maxTrades', kind: 'int' },
-  { key: 'maxExposureUsdt', kind: 'number' },
-  { key: 'dailyLossLimitUsdt', kind: 'number' },
+  { key: 'maxExposureUsdt', kind: 'number', unit: 'USDT' },
+  { key: 'dailyLossLimitUsdt', kind: 'number', unit: 'USDT' },
   { key: 'followUpdates', kind: 'bool' },
   { key: 'notifyFills', kind: 'bool' },
   { key: 'notifyDaily', kind: 'bool' },
@@ -62,15 +71,56 @@ export function settingLabel(ctx: BotContext, key: SettingItem['key']): string {
   return ctx.t(`settings-item-${kebab(key)}`);
 }
 
-export function formatValue(ctx: BotContext, item: SettingItem, value: unknown): string {
+type T = (key: string, vars?: Record<string, string | number>) => string;
+const langOf = (ctx: BotContext) => ctx.user?.language ?? 'en';
+
+/** A size with its unit: `20 USDT`, `2 % of balance`, `1 % risk per trade`. */
+export function formatSize(t: T, mode: SizeMode, value: number, lang = 'en'): string {
+  return t(`settings-size-${kebab(mode)}`, { value: grouped(value, lang) });
+}
+
+/** A number with its unit: `5 %`, `10x`, `500 USDT`. */
+function withUnit(n: string, unit: string | undefined): string {
+  if (!unit) return n;
+  return unit === 'x' ? `${n}x` : `${n} ${unit}`;
+}
+
+/** A take-profit split as `50 % / 30 % / 20 %`, or "even". */
+export function formatTpSplit(t: T, value: unknown): string {
+  return Array.isArray(value) && value.length ? value.map((v) => `${num(Number(v), 2)} %`).join(' / ') : t('settings-tp-even');
+}
+
+/** A setting's value for display; `settings` gives the size its mode's unit. */
+export function formatValue(ctx: BotContext, item: SettingItem, value: unknown, settings?: Pick<Settings, 'sizeMode'>): string {
   if (item.kind === 'language') return ctx.t(`language-name-${String(value)}`);
   if (item.kind === 'bool') return value ? ctx.t('settings-on') : ctx.t('settings-off');
-  if (item.kind === 'choice') return ctx.t(`settings-opt-${kebab(String(value))}`);
-  if (item.kind === 'list') return Array.isArray(value) && value.length ? value.map((v) => num(Number(v), 4)).join(' / ') : ctx.t('settings-tp-even');
-  const n = num(Number(value), 4);
-  if (item.key === 'sizeValue') return n;
+  if (item.kind === 'choice') {
+    // A wording of its own where the grammar needs one ("Плечо: фиксированное"), else the shared option name.
+    const own = `settings-opt-${kebab(item.key)}-${kebab(String(value))}`;
+    return ctx.t(localeKeys('en').has(own) ? own : `settings-opt-${kebab(String(value))}`);
+  }
+  if (item.kind === 'list') return formatTpSplit(ctx.t, value);
+  if (item.key === 'sizeValue') return formatSize(ctx.t, settings?.sizeMode ?? 'fixed', Number(value), langOf(ctx));
   if ((item.key === 'maxExposureUsdt' || item.key === 'dailyLossLimitUsdt' || item.key === 'entryTimeoutMin' || item.key === 'breakevenAfterTp' || item.key === 'trailingPct') && Number(value) === 0) return ctx.t('settings-off');
-  return `${n}${item.unit ?? ''}`;
+  return withUnit(grouped(Number(value), langOf(ctx)), item.unit);
+}
+
+/**
+ * The allowed range of a numeric setting as words, the same everywhere:
+ * "more than 0 and at most 1,000,000 USDT" or "from 1 to 200".
+ */
+export function rangeText(t: T, item: SettingItem, lang = 'en', settings?: Pick<Settings, 'sizeMode'>): string {
+  const key = item.key as keyof Settings;
+  const { min, max } = boundsOf(key);
+  const lo = min ?? 0;
+  if (key === 'sizeValue') {
+    const mode = settings?.sizeMode ?? 'fixed';
+    return t('settings-range-open', { min: grouped(0, lang), max: formatSize(t, mode, SIZE_MODE_MAX[mode], lang) });
+  }
+  const hi = withUnit(grouped(max ?? Infinity, lang), item.unit);
+  // A lower bound the schema itself refuses is exclusive ("more than 0").
+  const exclusive = !validateSetting(key, lo).ok;
+  return exclusive ? t('settings-range-open', { min: grouped(lo, lang), max: hi }) : t('settings-range-closed', { min: grouped(lo, lang), max: hi });
 }
 
 /** Bounds of a numeric setting, from the settings schema. */
@@ -92,7 +142,7 @@ async function load(kit: FeatureKit, s: Scope): Promise<{ effective: Settings; o
 
 function valueOf(ctx: BotContext, item: SettingItem, st: { effective: Settings; overrides: SettingsOverrides | null }): string {
   if (item.key === 'language') return formatValue(ctx, item, ctx.user?.language ?? 'en');
-  const v = formatValue(ctx, item, st.effective[item.key]);
+  const v = formatValue(ctx, item, st.effective[item.key], st.effective);
   if (st.overrides && !(item.key in st.overrides)) return ctx.t('settings-inherited', { value: v });
   return v;
 }
@@ -138,22 +188,33 @@ export async function showSettings(kit: FeatureKit, ctx: BotContext, sourceId: n
   else await replyHtml(ctx, text, kb);
 }
 
-/** Parses a typed value for an item; returns a locale key on bad input. */
-export function parseTyped(item: SettingItem, text: string): { ok: true; value: unknown } | { ok: false; key: string; vars?: Record<string, string | number> } {
-  const t = text.trim().replace(',', '.');
+type Parsed = { ok: true; value: unknown } | { ok: false; key: string; vars?: Record<string, string | number> };
+
+/**
+ * Parses a typed value for an item; returns a locale key on bad input
+ * (range errors carry `range`, filled in by the caller with `rangeText`).
+ * Numbers are plain decimals (`parseUserNumber`), optionally with their unit.
+ */
+export function parseTyped(item: SettingItem, text: string, settings?: Pick<Settings, 'sizeMode'>): Parsed {
+  const t = text.trim();
   if (item.kind === 'list') {
     if (/^(even|0|-|ровно|поровну)$/i.test(t)) return { ok: true, value: null };
-    const parts = text.split(/[\s,;/]+/).filter(Boolean).map((p) => Number(p.replace('%', '')));
-    if (!parts.length || parts.some((p) => !Number.isFinite(p) || p <= 0)) return { ok: false, key: 'settings-error-list' };
-    if (parts.length > 10) return { ok: false, key: 'settings-error-list' };
-    return { ok: true, value: parts };
+    // Separated by spaces, ';' or '/' (a comma is then a decimal comma), else by commas.
+    const raw = /[\s;/]/.test(t) ? t.split(/[\s;/]+/) : t.split(',');
+    const parts = raw.filter(Boolean).map((p) => parseUserNumber(p.replace(/%$/, '')));
+    if (parts.length < 2 || parts.length > 10 || parts.some((p) => p === null || p <= 0)) return { ok: false, key: 'settings-error-list' };
+    const nums = parts as number[];
+    if (!isValidTpSplit(nums)) return { ok: false, key: 'settings-error-list-sum', vars: { sum: num(nums.reduce((a, b) => a + b, 0), 2) } };
+    return { ok: true, value: nums };
   }
-  const n = Number(t.replace(/%$|x$|х$/i, ''));
-  if (!/^-?\d+(\.\d+)?%?[xх]?$/i.test(t) || !Number.isFinite(n)) return { ok: false, key: 'settings-error-not-number' };
-  const { min, max } = boundsOf(item.key as keyof Settings);
+  const n = parseUserNumber(t.replace(/\s*(%|x|х|usdt|\$)$/i, ''));
+  if (n === null) return { ok: false, key: 'settings-error-not-number' };
   if (item.kind === 'int' && !Number.isInteger(n)) return { ok: false, key: 'settings-error-not-integer' };
-  if ((min !== null && n < min) || (max !== null && n > max) || !validateSetting(item.key as keyof Settings, n).ok) {
-    return { ok: false, key: 'settings-error-range', vars: { min: num(min ?? 0), max: num(max ?? Infinity) } };
+  const key = item.key as keyof Settings;
+  const { min, max } = boundsOf(key);
+  const outOfSize = key === 'sizeValue' && n > SIZE_MODE_MAX[settings?.sizeMode ?? 'fixed'];
+  if (outOfSize || (min !== null && n < min) || (max !== null && n > max) || !validateSetting(key, n).ok) {
+    return { ok: false, key: 'settings-error-range' };
   }
   return { ok: true, value: n };
 }
@@ -192,6 +253,7 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
     const cycles = item.kind === 'choice' || item.kind === 'bool' || item.kind === 'language';
     if ((d.action === 'cyc' && !cycles) || (d.action === 'ask' && cycles) || (scope.sourceId !== 0 && item.kind === 'language')) return;
     if (d.action === 'cyc') {
+      let note: string | undefined;
       if (item.kind === 'language') {
         const next = LANGUAGES[(LANGUAGES.indexOf(user.language) + 1) % LANGUAGES.length]!;
         ctx.user = await kit.deps.users.setLanguage(user.id, next);
@@ -201,8 +263,13 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
         const current = st.effective[item.key as keyof Settings];
         const next = item.kind === 'bool' ? !current : item.options![(item.options!.indexOf(String(current)) + 1) % item.options!.length];
         await save(kit, scope, item.key as keyof Settings, next);
+        if (item.key === 'sizeMode') {
+          // The size was reset to the new mode's default (never the old number in a new meaning): say so.
+          const after = (await load(kit, scope)).effective;
+          note = ctx.t('settings-size-reset', { mode: ctx.t(`settings-opt-${kebab(after.sizeMode)}`), value: formatSize(ctx.t, after.sizeMode, after.sizeValue, langOf(ctx)) });
+        }
       }
-      const { text, kb } = await renderGroup(kit, ctx, scope, groupNo);
+      const { text, kb } = await renderGroup(kit, ctx, scope, groupNo, note);
       return editOrReply(ctx, text, kb);
     }
     if (d.action === 'ask') {
@@ -212,8 +279,7 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
       const key = item.key as keyof Settings;
       const st = await load(kit, scope);
       const prompt = (note?: string) => {
-        const { min, max } = boundsOf(key);
-        const hint = item.kind === 'list' ? ctx.t('settings-ask-list') : ctx.t('settings-ask-number', { min: num(min ?? 0), max: num(max ?? Infinity) });
+        const hint = item.kind === 'list' ? ctx.t('settings-ask-list') : ctx.t('settings-ask-number', { range: rangeText(ctx.t, item, langOf(ctx), st.effective) });
         const lines = [note, `<b>${settingLabel(ctx, key)}</b>: ${valueOf(ctx, item, st)}`, hint].filter(Boolean);
         const kb = new InlineKeyboard();
         if (scope.sourceId && st.overrides && key in st.overrides) kb.text(ctx.t('btn-settings-inherit'), settingsData.pack({ action: 'clr', scope: scope.sourceId, item: itemNo, value: groupNo }));
@@ -225,9 +291,9 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
         secret: false,
         expiresAt: kit.now() + PENDING_TTL_MS,
         handle: async (ctx2, text) => {
-          const parsed = parseTyped(item, text);
+          const parsed = parseTyped(item, text, st.effective);
           let errorNote: string | null = null;
-          if (!parsed.ok) errorNote = ctx2.t(parsed.key, parsed.vars ?? {});
+          if (!parsed.ok) errorNote = ctx2.t(parsed.key, { ...(parsed.vars ?? {}), range: rangeText(ctx2.t, item, langOf(ctx2), st.effective) });
           else {
             const cross = crossCheck(key, parsed.value, st.effective);
             if (cross) errorNote = ctx2.t(cross.key, cross.vars);
@@ -236,7 +302,8 @@ export function createSettingsFeature(kit: FeatureKit): Composer<BotContext> {
                 await save(kit, scope, key, parsed.value);
               } catch (e) {
                 if (!isAppError(e) || (e.code !== 'validation' && e.code !== 'user-input')) throw e;
-                errorNote = ctx2.t('settings-error-invalid');
+                const range = (e.details as { issue?: string } | undefined)?.issue === 'range';
+                errorNote = range ? ctx2.t('settings-error-range', { range: rangeText(ctx2.t, item, langOf(ctx2), st.effective) }) : ctx2.t('settings-error-invalid');
               }
             }
           }

@@ -5,6 +5,7 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { SourceWithSubscription } from '../../services/sources.js';
+import type { AccountView } from '../../services/accounts.js';
 import type { BotContext } from '../context.js';
 import { settingsData, sourceData } from '../callback-data/index.js';
 import { answer, editOrReply, replyHtml, userOf } from '../helpers.js';
@@ -12,10 +13,22 @@ import { backToMenu } from '../keyboards/menu.js';
 import { esc } from '../render/format.js';
 import type { FeatureKit } from './kit.js';
 
-export function renderSource(ctx: BotContext, s: SourceWithSubscription): string {
+/** The account a subscription trades on: its own, else the user's default (as the trading fan-out picks it). */
+export function sourceAccountLine(ctx: BotContext, s: SourceWithSubscription, accounts: readonly AccountView[]): string | null {
+  const sub = s.subscription;
+  if (!sub?.enabled) return null;
+  const own = sub.accountId !== null ? accounts.find((a) => a.id === sub.accountId && a.status !== 'removed') : undefined;
+  const account = own ?? accounts.find((a) => a.isDefault && a.status !== 'removed');
+  if (!account) return ctx.t('sources-account-none');
+  return ctx.t(own ? 'sources-account' : 'sources-account-default', { label: esc(account.label) });
+}
+
+export function renderSource(ctx: BotContext, s: SourceWithSubscription, accounts: readonly AccountView[] = []): string {
   const sub = s.subscription;
   const lines = [`<b>${esc(s.title)}</b>${s.username ? ` (@${esc(s.username)})` : ''}`];
   lines.push(sub?.enabled ? ctx.t('sources-subscribed', { mode: ctx.t(`sources-mode-${sub.mode}`) }) : ctx.t('sources-not-subscribed'));
+  const account = sourceAccountLine(ctx, s, accounts);
+  if (account) lines.push(account);
   const n = sub ? Object.keys(sub.overrides).length : 0;
   if (n) lines.push(ctx.t('sources-overrides-count', { count: n }));
   if (s.paused) lines.push(ctx.t('sources-paused'));
@@ -24,10 +37,11 @@ export function renderSource(ctx: BotContext, s: SourceWithSubscription): string
 
 export async function showSources(kit: FeatureKit, ctx: BotContext, edit: boolean): Promise<void> {
   const list = await kit.deps.sources.list(userOf(ctx).id);
+  const accounts = await kit.deps.accounts.list(userOf(ctx).id);
   const kb = new InlineKeyboard();
   for (const s of list) kb.text(`${s.subscription?.enabled ? '✅' : '▫️'} ${s.title}`, sourceData.pack({ action: 'open', id: s.id })).row();
   backToMenu(ctx, kb);
-  const text = list.length ? `${ctx.t('sources-title')}\n\n${list.map((s) => renderSource(ctx, s)).join('\n\n')}` : ctx.t('sources-empty');
+  const text = list.length ? `${ctx.t('sources-title')}\n\n${list.map((s) => renderSource(ctx, s, accounts)).join('\n\n')}` : ctx.t('sources-empty');
   if (edit) await editOrReply(ctx, text, kb);
   else await replyHtml(ctx, text, kb);
 }
@@ -46,7 +60,7 @@ function sourceKeyboard(ctx: BotContext, s: SourceWithSubscription): InlineKeybo
 
 export async function showSource(kit: FeatureKit, ctx: BotContext, sourceId: number): Promise<void> {
   const s = await kit.deps.sources.get(userOf(ctx).id, sourceId);
-  await editOrReply(ctx, renderSource(ctx, s), sourceKeyboard(ctx, s));
+  await editOrReply(ctx, renderSource(ctx, s, await kit.deps.accounts.list(userOf(ctx).id)), sourceKeyboard(ctx, s));
 }
 
 export function createSourcesFeature(kit: FeatureKit): Composer<BotContext> {

@@ -1,3 +1,4 @@
+import type { Balance } from '../../models/market.js';
 import type { AccountView, ConnectResult } from '../../services/accounts.js';
 import type { BotContext } from '../context.js';
 import { esc, money } from './format.js';
@@ -20,8 +21,15 @@ export function renderAccountsList(ctx: BotContext, list: AccountView[]): string
   return [ctx.t('accounts-title'), '', ...list.map((a) => renderAccountLine(ctx, a)), '', ctx.t('accounts-hint')].join('\n');
 }
 
-export function renderAccountDetails(ctx: BotContext, a: AccountView): string {
+/** An account's screen; `balance` (when read: a Balance, or null when it could not be read) adds its balance line. */
+export function renderAccountDetails(ctx: BotContext, a: AccountView, balance?: Balance | null): string {
   const lines = [renderAccountLine(ctx, a)];
+  if (balance !== undefined) {
+    const line = balance
+      ? ctx.t('balance-line', { total: money(balance.total), free: money(balance.free), used: money(balance.used), currency: esc(balance.currency) })
+      : ctx.t('accounts-balance-unavailable');
+    lines.push(ctx.t('accounts-balance', { balance: line }));
+  }
   if (a.isDefault) lines.push(ctx.t('accounts-is-default'));
   if (a.exchange === 'paper') lines.push(ctx.t('accounts-paper-note'));
   return lines.join('\n');

@@ -12,11 +12,20 @@ export function fmtDate(ms: number | null): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
-export function fmtDuration(ms: number): string {
+/** A duration in the reader's language (`2d 3h 5m`, `0 ч 11 мин`); without `t`, the English short form. */
+export function fmtDuration(ms: number, t?: T): string {
   const m = Math.floor(ms / 60_000);
   const d = Math.floor(m / 1440);
   const h = Math.floor((m % 1440) / 60);
+  if (t) return d > 0 ? t('admin-duration-dhm', { d, h, m: m % 60 }) : t('admin-duration-hm', { h, m: m % 60 });
   return d > 0 ? `${d}d ${h}h ${m % 60}m` : `${h}h ${m % 60}m`;
+}
+
+/** How an admin is named in texts: @username, else the first name, with the Telegram id. */
+export function adminName(user: { username: string | null; firstName: string | null } | null, telegramId: number): string {
+  if (user?.username) return `@${esc(user.username)} (${telegramId})`;
+  if (user?.firstName) return `${esc(user.firstName)} (${telegramId})`;
+  return String(telegramId);
 }
 
 const LICENSE_KEYS: Record<LicenseStatus['state'], string> = {
@@ -55,7 +64,7 @@ export function renderHealth(t: T, h: HealthSnapshot): string {
   const breakers = h.breakers.filter((b) => b.status !== 'closed');
   const lines = [
     t('admin-health', {
-      uptime: fmtDuration(h.uptimeMs),
+      uptime: fmtDuration(h.uptimeMs, t),
       kill: h.killSwitch.on ? t('admin-kill-on') : t('admin-kill-off'),
       queued: h.limiter.queued,
       signals: h.lastHour.signals,
@@ -88,7 +97,8 @@ export function renderLicenseEvent(t: T, e: LicenseEvent): string {
   }
 }
 
-export function renderAlert(t: T, env: AlertEnvelope): string {
+/** An admin alert; `names.by` is how the admin who acted is shown (else their Telegram id). */
+export function renderAlert(t: T, env: AlertEnvelope, names: { by?: string } = {}): string {
   const a = env.alert;
   let text: string;
   switch (a.type) {
@@ -105,7 +115,7 @@ export function renderAlert(t: T, env: AlertEnvelope): string {
       text = t('admin-alert-restart', { previous: fmtDate(a.previousStartAt) });
       break;
     case 'kill-switch':
-      text = t(a.on ? 'admin-alert-kill-on' : 'admin-alert-kill-off', { by: a.by === null ? '—' : String(a.by) });
+      text = t(a.on ? 'admin-alert-kill-on' : 'admin-alert-kill-off', { by: names.by ?? (a.by === null ? '—' : String(a.by)) });
       break;
   }
   return env.suppressed > 0 ? `${text}\n${t('admin-alert-suppressed', { count: env.suppressed })}` : text;

@@ -293,11 +293,11 @@ describe('sandbox end to end (terminal chat streams)', () => {
     type(screen.button(/Size and leverage$/));
     await screen.waitFor(/\[\d+\] Size: \d+/, at);
     at = screen.mark();
-    type(screen.button(/^Size: \d+$/));
+    type(screen.button(/^Size: \d+ USDT$/));
     await screen.waitFor(/Send a number/, at);
     at = screen.mark();
     type('15');
-    await screen.waitFor(/Saved: Size[^]*\[\d+\] Size: 15\n/, at);
+    await screen.waitFor(/Saved: Size[^]*\[\d+\] Size: 15 USDT\n/, at);
 
     // A demo signal arrives and the Paper account trades it.
     at = screen.mark();
