@@ -8,6 +8,7 @@
 import { signals as signalsRepo, sources as sourcesRepo, trades as tradesRepo, users as usersRepo, type Db } from '../db/index.js';
 import type { Clock, ExchangeRegistry } from '../exchanges/index.js';
 import { ExchangeError, UserError } from '../models/errors.js';
+import { roundPrice } from '../models/index.js';
 import type { SignalParse } from '../models/signal.js';
 import type { AccountsService } from './accounts.js';
 import { clientOrderId, newTraceId } from './ids.js';
@@ -28,6 +29,15 @@ export class PlanRefused extends UserError {
   override readonly code = 'plan-refused';
 }
 
+/**
+ * An action on a position refused before anything was sent, with the reason in
+ * `details.reason`: 'below-min-size' (quantity, min, base), 'breakeven-wrong-side'
+ * (price, entry, side).
+ */
+export class ActionRefused extends UserError {
+  override readonly code = 'action-refused';
+}
+
 export interface PortDeps {
   db: Db;
   clock: Clock;
@@ -45,12 +55,29 @@ export function createTradingPort({ db, clock, registry, accounts, settings, tra
     return open[open.length - 1] ?? null;
   }
 
+  /** A position run by a grid bot is the grid's: refused with its id (the user is pointed to /grid). */
+  async function refuseGridManaged(accountId: number, symbol: string): Promise<void> {
+    const grid = await trading.gridManaging(accountId, symbol);
+    if (grid) throw new ActionRefused(`${symbol} is managed by grid ${grid.gridId}`, { details: { reason: 'grid-managed', gridId: grid.gridId, symbol } });
+  }
+
   return {
     async closePosition({ userId, accountId, symbol, fraction, requestId }) {
+      await refuseGridManaged(accountId, symbol);
       const trade = await openTradeOf(userId, accountId, symbol);
       const account = await accounts.get(userId, accountId);
       const client = await registry.client(accounts.refOf(account));
       const before = (await client.fetchPositions([symbol])).find((p) => p.symbol === symbol && p.quantity > 0);
+      let partQty: number | null = null;
+      if (before && fraction < 1) {
+        // A part below the exchange minimum is refused here with the numbers, not as an exchange error.
+        const market = await client.market(symbol);
+        const part = before.quantity * fraction;
+        partQty = await client.precision.roundQty(symbol, part);
+        if (!(partQty >= market.minQty && partQty > 0)) {
+          throw new ActionRefused(`part ${part} below the minimum ${market.minQty}`, { details: { reason: 'below-min-size', quantity: part, min: market.minQty, base: market.base } });
+        }
+      }
       if (!trade) {
         // A position the bot does not track (opened by hand on the exchange).
         if (!before) throw new NoPosition(`no open position in ${symbol}`, { details: { symbol } });
@@ -63,23 +90,41 @@ export function createTradingPort({ db, clock, registry, accounts, settings, tra
       const r = await trading.closeTrade(userId, trade.id, fraction, requestId ? { requestId } : undefined);
       if (!r.ok) {
         if (r.reason === 'not-open') throw new NoPosition(`trade ${trade.id} is not open`, { details: { symbol } });
-        throw new ActionFailed(`close failed: ${r.reason}`, { operation: 'close', details: { code: r.code ?? r.reason } });
+        throw new ActionFailed(`close failed: ${r.reason}`, { operation: 'close', details: { code: r.code ?? r.reason, ...('gridId' in r ? { gridId: r.gridId } : {}) } });
       }
       const after = await tradesRepo.findTrade(db, trade.id);
       const closed = after?.status === 'closed';
       return {
         symbol,
         side: trade.side as 'long' | 'short',
-        quantity: before ? (fraction >= 1 ? before.quantity : before.quantity * fraction) : Number(trade.quantity),
+        quantity: before ? (fraction >= 1 ? before.quantity : (partQty ?? before.quantity * fraction)) : Number(trade.quantity),
         exitPrice: (await client.fetchTicker(symbol).catch(() => null))?.last ?? null,
         realizedPnl: closed ? Number(after.realized_pnl) : null,
+        notified: closed,
       };
     },
     async moveStopToBreakeven({ userId, accountId, symbol }) {
+      await refuseGridManaged(accountId, symbol);
       const trade = await openTradeOf(userId, accountId, symbol);
       if (!trade) throw new NoPosition(`no tracked trade in ${symbol}`, { details: { symbol } });
+      const entry = Number(trade.entry_price);
+      if (entry > 0) {
+        const account = await accounts.get(userId, accountId);
+        const client = await registry.client(accounts.refOf(account));
+        const market = await client.market(symbol);
+        const target = roundPrice(market, entry);
+        const pos = (await client.fetchPositions([symbol])).find((p) => p.symbol === symbol && p.quantity > 0);
+        const current = pos?.stopLoss ?? (trade.stop_loss === null ? null : Number(trade.stop_loss));
+        // Already there: success, nothing is sent.
+        if (current !== null && Math.abs(current - target) < market.tickSize / 2) return { stopLoss: target, already: true };
+        const price = pos?.markPrice ?? (await client.fetchTicker(symbol).catch(() => null))?.last ?? null;
+        const wrongSide = price !== null && (trade.side === 'long' ? price <= target : price >= target);
+        if (wrongSide) {
+          throw new ActionRefused(`price ${price} is on the wrong side of the entry ${target}`, { details: { reason: 'breakeven-wrong-side', price, entry: target, side: trade.side } });
+        }
+      }
       const r = await trading.moveStop(userId, trade.id, { breakeven: true });
-      if (!r.ok) throw new ActionFailed(`move stop failed: ${r.reason}`, { operation: 'moveStop', details: { code: r.code ?? r.reason } });
+      if (!r.ok) throw new ActionFailed(`move stop failed: ${r.reason}`, { operation: 'moveStop', details: { code: r.code ?? r.reason, ...('gridId' in r ? { gridId: r.gridId } : {}) } });
       const after = await tradesRepo.findTrade(db, trade.id);
       return { stopLoss: Number(after?.stop_loss ?? after?.entry_price ?? 0) };
     },
@@ -89,7 +134,7 @@ export function createTradingPort({ db, clock, registry, accounts, settings, tra
       if (draft.margin !== undefined) s = { ...s, sizeMode: 'fixed', sizeValue: draft.margin };
       if (draft.leverage !== undefined) s = { ...s, leverageMode: 'fixed', leverage: draft.leverage };
       const r = await prepareForUser(trading.deps, { userId: draft.userId, accountId: draft.accountId, settings: s, signal: manualSignal(draft), signalAt: null }, new SharedQuotes());
-      if (!r.ok) throw new PlanRefused(`plan refused: ${r.reason}`, { details: { reason: r.reason } });
+      if (!r.ok) throw new PlanRefused(`plan refused: ${r.reason}`, { details: { ...scalarDetails(r.details), reason: r.reason } });
       return summarize(r.value.plan);
     },
     async openManual(draft) {
@@ -104,8 +149,9 @@ export function createTradingPort({ db, clock, registry, accounts, settings, tra
         ...(draft.margin !== undefined ? { marginUsdt: draft.margin } : {}),
         ...(draft.leverage !== undefined ? { leverage: draft.leverage } : {}),
         ...(draft.stopLoss !== undefined ? { stopLoss: draft.stopLoss } : {}),
+        ...(draft.takeProfits !== undefined && draft.takeProfits.length > 0 ? { takeProfits: draft.takeProfits } : {}),
       });
-      if (!r.ok) throw new PlanRefused(`manual trade refused: ${r.reason}`, { details: { reason: r.reason } });
+      if (!r.ok) throw new PlanRefused(`manual trade refused: ${r.reason}`, { details: { ...scalarDetails(r.details), reason: r.reason } });
       return { tradeId: r.tradeId };
     },
   };
@@ -173,7 +219,14 @@ export function createSignalPort({ db, clock, trading, locks, router }: Omit<Por
   };
 }
 
-function manualSignal(d: { symbol: string; side: 'long' | 'short'; stopLoss?: number | null; leverage?: number }): SignalParse {
+/** The string / number details of a refusal (for the message), nothing nested. */
+function scalarDetails(d: Record<string, unknown>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(d)) if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  return out;
+}
+
+function manualSignal(d: { symbol: string; side: 'long' | 'short'; stopLoss?: number | null; leverage?: number; takeProfits?: number[] }): SignalParse {
   return {
     kind: 'signal',
     symbol: d.symbol,
@@ -181,7 +234,7 @@ function manualSignal(d: { symbol: string; side: 'long' | 'short'; stopLoss?: nu
     entries: [],
     entryMarket: true,
     entryTrigger: null,
-    takeProfits: null,
+    takeProfits: d.takeProfits && d.takeProfits.length > 0 ? d.takeProfits : null,
     takeProfitPercents: null,
     stopLoss: d.stopLoss ?? null,
     leverage: d.leverage ?? null,

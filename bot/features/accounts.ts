@@ -146,9 +146,10 @@ export function createAccountsFeature(kit: FeatureKit): Composer<BotContext> {
       });
       return replyHtml(ctx, ctx.t('accounts-ask-label'));
     }
-    // open (and after def)
+    // open (and after def): with the account's balance, read through the portfolio service (null: could not be read)
     const a = await kit.deps.accounts.get(userId, accountId);
-    return editOrReply(ctx, renderAccountDetails(ctx, a), accountKeyboard(ctx, a.id, a.exchange === 'paper', a.isDefault));
+    const balance = a.status === 'active' ? await kit.deps.portfolio.balance(userId, a.id) : undefined;
+    return editOrReply(ctx, renderAccountDetails(ctx, a, balance), accountKeyboard(ctx, a.id, a.exchange === 'paper', a.isDefault));
   });
   return c;
 }
@@ -159,6 +160,16 @@ function accountKeyboard(ctx: BotContext, id: number, paper: boolean, isDefault:
   kb.text(ctx.t('btn-accounts-rename'), accountData.pack({ action: 'ren', id }));
   if (!paper) kb.text(ctx.t('btn-accounts-remove'), accountData.pack({ action: 'del', id }));
   return kb.row().text(ctx.t('btn-back'), accountData.pack({ action: 'list', id: 0 }));
+}
+
+/** A HyperLiquid wallet address: 0x and 40 hex digits. */
+export function isWalletAddress(text: string): boolean {
+  return /^0x[0-9a-fA-F]{40}$/.test(text);
+}
+
+/** A HyperLiquid API wallet private key: 64 hex digits, with or without 0x. */
+export function isPrivateKey(text: string): boolean {
+  return /^(0x)?[0-9a-fA-F]{64}$/.test(text);
 }
 
 /**
@@ -175,12 +186,22 @@ function startKeyEntry(kit: FeatureKit, ctx: BotContext, s: { venue: Venue; env:
     expiresAt: kit.now() + PENDING_TTL_MS,
     handle: async (ctx1, first) => {
       const publicPart = first.trim();
+      // HyperLiquid: the wallet address is checked at its step (the message is already deleted).
+      if (s.venue === 'hyperliquid' && !isWalletAddress(publicPart)) {
+        await editMessage(ctx1, s.chatId, s.promptId, `⚠️ ${ctx1.t('connect-bad-wallet')}\n\n${ctx1.t('connect-ask-wallet')}\n\n${ctx1.t('connect-secret-note')}`, cancelKeyboard(ctx1));
+        return;
+      }
       const ask = s.venue === 'bybit' ? ctx1.t('connect-ask-api-secret') : ctx1.t('connect-ask-private-key');
       kit.pending.set(tgId, {
         kind: 'connect-secret',
         secret: true,
         expiresAt: kit.now() + PENDING_TTL_MS,
         handle: async (ctx2, second) => {
+          if (s.venue === 'hyperliquid' && !isPrivateKey(second.trim())) {
+            // The step stays: the user sends the key again (this message is already deleted).
+            await editMessage(ctx2, s.chatId, s.promptId, `⚠️ ${ctx2.t('connect-bad-private-key')}\n\n${ask}\n\n${ctx2.t('connect-secret-note')}`, cancelKeyboard(ctx2));
+            return;
+          }
           kit.pending.clear(tgId);
           const credentials: StoredCredentials =
             s.venue === 'bybit' ? { apiKey: publicPart, secret: second.trim() } : { walletAddress: publicPart, privateKey: second.trim() };

@@ -25,7 +25,7 @@ import { createCallbackData } from '../callback-data/index.js';
 import { containsSecret, dropSecretMessage } from '../secrets.js';
 import type { BotContext } from '../context.js';
 import { esc } from '../render/format.js';
-import { fmtDate, renderAlert, renderHealth, renderLicense, renderLicenseEvent, renderUserCard, type T } from '../render/admin.js';
+import { adminName, fmtDate, renderAlert, renderHealth, renderLicense, renderLicenseEvent, renderUserCard, type T } from '../render/admin.js';
 import { ACCESS_DECISION_FILTER, languageOf } from './access.js';
 import { setAdminCommands } from '../i18n.js';
 
@@ -80,9 +80,12 @@ export function licenseNoticeSink(deps: { api: Api; i18n: I18n<BotContext>; user
 export function adminAlertSink(deps: { api: Api; i18n: I18n<BotContext>; access: Pick<AccessService, 'adminTelegramIds'>; users: Pick<UsersService, 'findByTelegramId'>; log?: Logger }) {
   return (env: AlertEnvelope): void => {
     void (async () => {
+      // The kill switch names the admin who acted (@username or name), not a raw id.
+      const names: { by?: string } = {};
+      if (env.alert.type === 'kill-switch' && env.alert.by !== null) names.by = adminName(await deps.users.findByTelegramId(env.alert.by).catch(() => null), env.alert.by);
       for (const tg of await deps.access.adminTelegramIds()) {
         const lang = (await deps.users.findByTelegramId(tg))?.language ?? 'en';
-        await deps.api.sendMessage(tg, renderAlert((k, v) => deps.i18n.t(lang, k, v), env)).catch((err: unknown) => deps.log?.warn({ tg, err: err instanceof Error ? err.message : String(err) }, 'admin alert not delivered'));
+        await deps.api.sendMessage(tg, renderAlert((k, v) => deps.i18n.t(lang, k, v), env, names)).catch((err: unknown) => deps.log?.warn({ tg, err: err instanceof Error ? err.message : String(err) }, 'admin alert not delivered'));
       }
     })();
   };
@@ -93,6 +96,8 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
   const composer = new Composer<BotContext>();
   const pending = new Map<number, PendingInput>();
   const drafts = new Map<number, { target: BroadcastTarget; text: string; count: number }>();
+  /** Broadcast confirmations already sent (chat:message), so a double tap sends once and says so once. */
+  const sentBroadcasts = new Set<string>();
 
   async function tr(ctx: BotContext): Promise<T> {
     const lang = await languageOf(ctx, deps.users);
@@ -307,9 +312,14 @@ export function createAdminFeature(deps: AdminFeatureDeps): Composer<BotContext>
           return show(ctx, t('admin-broadcast-ask', { count }), new InlineKeyboard().text(t('admin-btn-cancel'), cb('menu')));
         }
         case 'bcgo': {
+          // A second press of Send on the same message leaves the "broadcasting" text alone.
+          const pressed = `${ctx.chat?.id ?? 0}:${ctx.callbackQuery.message?.message_id ?? 0}`;
+          if (sentBroadcasts.has(pressed)) return;
           const draft = drafts.get(actor.telegramId);
           drafts.delete(actor.telegramId);
           if (!draft) return show(ctx, t('admin-cancelled'));
+          sentBroadcasts.add(pressed);
+          if (sentBroadcasts.size > 1000) sentBroadcasts.delete(sentBroadcasts.values().next().value!);
           return startBroadcast(ctx, t, actor, draft);
         }
         case 'bcno':

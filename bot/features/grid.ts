@@ -15,7 +15,7 @@ import { GRID_LIMITS, type GridParams } from '../../services/grid/plan.js';
 import type { GridBotView, GridPreview, GridService } from '../../services/grid/service.js';
 import { createCallbackData } from '../callback-data/index.js';
 import type { BotContext } from '../context.js';
-import { answer, editOrReply, replyHtml, userOf } from '../helpers.js';
+import { answer, editOrReply, parseUserNumber, replyHtml, userOf } from '../helpers.js';
 import { PENDING_TTL_MS } from '../pending.js';
 import { esc, money, num, signedMoney } from '../render/format.js';
 import { localeKeys } from '../i18n.js';
@@ -46,19 +46,21 @@ interface Draft {
   preview?: GridPreview;
 }
 
-type Parsed = { ok: true; value: number | null | string } | { ok: false; vars: Record<string, string | number> };
+/** 'not-number' (not a plain decimal), 'range' (a number outside min … max; `exclusive`: min itself is not allowed), 'symbol'. */
+type Parsed = { ok: true; value: number | null | string } | { ok: false; error: 'not-number' | 'range' | 'symbol'; vars: Record<string, string | number> };
 
 /** Parses and range-checks one answer. Percentages as numbers, pause in seconds, `off`/`0` where allowed. */
 export function parseGridAnswer(field: Field, side: PositionSide, raw: string): Parsed {
-  const text = raw.trim().replace(',', '.').replace(/%$/, '').trim();
+  const text = raw.trim().replace(/%$/, '').trim();
   if (field === 'symbol') {
     const s = text.toUpperCase().replace(/[^A-Z0-9/]/g, '');
-    if (!/^[A-Z0-9]{2,20}(\/[A-Z]{3,5})?$/.test(s)) return { ok: false, vars: { min: '—', max: '—' } };
+    if (!/^[A-Z0-9]{2,20}(\/[A-Z]{3,5})?$/.test(s)) return { ok: false, error: 'symbol', vars: {} };
     return { ok: true, value: s.includes('/') ? s : `${s}/USDT` };
   }
   if (field === 'stopLoss' && /^(off|нет|no|0)$/i.test(text)) return { ok: true, value: null };
   if (field === 'maxCycles' && /^(0|-|no|нет|∞)$/i.test(text)) return { ok: true, value: null };
-  const v = Number(text);
+  // The same number rules as every other input: plain decimals, `.` or `,`; no exponents.
+  const parsed = parseUserNumber(text);
   const range: Record<Exclude<Field, 'symbol'>, { min: number; max: number; int?: boolean; exclusive?: boolean }> = {
     deposit: { min: 0, max: 1e9, exclusive: true },
     leverage: GRID_LIMITS.leverage,
@@ -71,8 +73,18 @@ export function parseGridAnswer(field: Field, side: PositionSide, raw: string): 
     maxCycles: { ...GRID_LIMITS.maxCycles, int: true },
   };
   const r = range[field];
-  const ok = text !== '' && Number.isFinite(v) && (r.exclusive ? v > r.min : v >= r.min) && v <= r.max && (!r.int || Number.isInteger(v));
-  return ok ? { ok: true, value: v } : { ok: false, vars: { min: r.min, max: r.max } };
+  if (parsed === null) return { ok: false, error: 'not-number', vars: { min: r.min, max: r.max } };
+  const v = parsed;
+  const ok = (r.exclusive ? v > r.min : v >= r.min) && v <= r.max && (!r.int || Number.isInteger(v));
+  return ok ? { ok: true, value: v } : { ok: false, error: 'range', vars: { min: r.min, max: r.max, exclusive: r.exclusive ? 1 : 0, int: r.int ? 1 : 0 } };
+}
+
+/** The message for a refused answer: "not a number" apart from "out of range". */
+function parseErrorText(ctx: BotContext, p: Extract<Parsed, { ok: false }>): string {
+  if (p.error === 'symbol') return ctx.t('trade-bad-symbol');
+  if (p.error === 'not-number') return ctx.t('grid-err-not-number');
+  if (p.vars.int) return ctx.t('grid-err-range-int', { min: p.vars.min!, max: p.vars.max! });
+  return p.vars.exclusive ? ctx.t('grid-err-range-above', { min: p.vars.min!, max: p.vars.max! }) : ctx.t('grid-err-range', { min: p.vars.min!, max: p.vars.max! });
 }
 
 function paramsOf(d: Draft): GridParams {
@@ -97,7 +109,7 @@ export function renderGridPreview(ctx: BotContext, pv: GridPreview): string {
   const lines = [
     `<b>${ctx.t('grid-preview-title', { symbol: esc(pv.symbol), side: ctx.t(`grid-side-${p.side}`) })}</b>`,
     ctx.t('grid-preview-price', { price: num(pv.price) }),
-    ctx.t('grid-preview-sizing', { deposit: money(p.deposit), leverage: p.leverage, qty: num(pv.plan.baseQty, 6) }),
+    ctx.t('grid-preview-sizing', { deposit: money(p.deposit), leverage: p.leverage, qty: num(pv.plan.baseQty) }),
     '',
     ...pv.plan.levels.map((l) => ctx.t('grid-preview-level', { index: l.index, price: num(l.price), qty: num(l.quantity), kind: ctx.t(l.index === 0 ? 'grid-level-market' : 'grid-level-limit') })),
     '',
@@ -132,7 +144,7 @@ function renderBot(ctx: BotContext, b: GridBotView): string {
     );
   } else if (b.phase === 'waiting' && b.nextStartAt !== null) lines.push(ctx.t('grid-bot-waiting'));
   if (b.lastError?.startsWith('entry-gate:')) lines.push(ctx.t('grid-bot-paused', { reason: gateReason(ctx.t.bind(ctx), b.lastError.slice('entry-gate:'.length)) }));
-  else if (b.lastError) lines.push(`⚠️ ${ctx.t('grid-bot-error', { code: esc(b.lastError) })}`);
+  else if (b.lastError) lines.push(`⚠️ ${ctx.t('grid-bot-error-text', { reason: gridErrorReason(ctx.t.bind(ctx), b.lastError) })}`);
   return lines.join('\n');
 }
 
@@ -146,6 +158,14 @@ function botKeyboard(ctx: BotContext, b: GridBotView): InlineKeyboard {
 }
 
 type Tr = (key: string, vars?: Record<string, string | number>) => string;
+
+/** An error code of a grid order or step (`order-rejected`, `invalid-order-size`, ...) as a sentence, never the raw code. */
+export function gridErrorReason(t: Tr, code: string): string {
+  const keys = localeKeys('en');
+  const c = code.replace(/\s*\(.*$/, '').trim();
+  if (keys.has(`err-${c}`)) return t(`err-${c}`);
+  return t('grid-err-other');
+}
 
 /** Why new entries are paused (the entry gate's reason: kill switch, license, ...), as a short phrase. */
 export function gateReason(t: Tr, gate: unknown): string {
@@ -170,6 +190,8 @@ function errorLine(ctx: BotContext, e: unknown): string {
 export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<BotContext> {
   const c = new Composer<BotContext>();
   const drafts = new Map<number, Draft>();
+  /** Start messages already acted on (`chatId:messageId`). */
+  const started = new Set<string>();
 
   const menu = async (ctx: BotContext, edit: boolean) => {
     const bots = (await grid.list(userOf(ctx).id)).filter((b) => b.status !== 'stopped' || Date.now() - b.createdAt < 7 * 86_400_000);
@@ -197,7 +219,13 @@ export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<
       handle: async (ctx2, text) => {
         const parsed = parseGridAnswer(field, d.side, text);
         if (!parsed.ok) {
-          await ask(ctx2, telegramId, ctx2.t('grid-err-range', { ...parsed.vars }));
+          await ask(ctx2, telegramId, parseErrorText(ctx2, parsed));
+          return;
+        }
+        // Checked at its step against the account: the coin exists, the deposit fits the free balance.
+        const problem = await checkOnAccount(ctx2, d, field, parsed.value);
+        if (problem) {
+          await ask(ctx2, telegramId, problem);
           return;
         }
         if (field === 'symbol') d.symbol = parsed.value as string;
@@ -205,8 +233,29 @@ export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<
         await ask(ctx2, telegramId);
       },
     });
-    const kb = new InlineKeyboard().text(ctx.t('btn-grid-cancel'), gridData.pack({ action: 'cancel', id: 0 }));
+    const kb = new InlineKeyboard();
+    // Back: the previous question again; every other answer is kept.
+    if (STEPS.indexOf(field) > 0) kb.text(ctx.t('btn-grid-step-back'), gridData.pack({ action: 'prev', id: field }));
+    kb.text(ctx.t('btn-grid-cancel'), gridData.pack({ action: 'cancel', id: 0 }));
     await replyHtml(ctx, [note ? `⚠️ ${note}` : null, ctx.t(ASK_KEY[field])].filter(Boolean).join('\n'), kb);
+  };
+
+  /** The market of a coin and the free balance for a deposit, on the draft's account; a sentence when wrong. */
+  const checkOnAccount = async (ctx: BotContext, d: Draft, field: Field, value: number | null | string): Promise<string | null> => {
+    const userId = userOf(ctx).id;
+    if (field === 'symbol') {
+      try {
+        await kit.deps.portfolio.quote(userId, d.accountId, value as string);
+      } catch (e) {
+        if (isAppError(e) && e.code === 'market-not-found') return ctx.t('grid-err-unknown-symbol', { symbol: esc(String(value)) });
+        throw e;
+      }
+    }
+    if (field === 'deposit' && typeof value === 'number') {
+      const b = await kit.deps.portfolio.balance(userId, d.accountId);
+      if (b && value > b.free) return ctx.t('grid-err-deposit-free', { deposit: money(value), free: money(b.free) });
+    }
+    return null;
   };
 
   const showPreview = async (ctx: BotContext, telegramId: number) => {
@@ -216,8 +265,14 @@ export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<
     try {
       d.preview = await grid.preview(userOf(ctx).id, { accountId: d.accountId, symbol: d.symbol, params: paramsOf(d) });
     } catch (e) {
-      drafts.delete(telegramId);
-      await replyHtml(ctx, `⚠️ ${errorLine(ctx, e)}`, new InlineKeyboard().text(ctx.t('btn-grid-back'), gridData.pack({ action: 'menu', id: 0 })));
+      // The answers are kept: "Change the answer" asks the refused one (or the last) again.
+      delete d.preview;
+      const field = e instanceof ValidationError && STEPS.includes(e.details.field as Field) ? (e.details.field as Field) : (STEPS.at(-1) as Field);
+      await replyHtml(
+        ctx,
+        `⚠️ ${errorLine(ctx, e)}`,
+        new InlineKeyboard().text(ctx.t('btn-grid-fix'), gridData.pack({ action: 'redo', id: field })).text(ctx.t('btn-grid-cancel'), gridData.pack({ action: 'cancel', id: 0 })),
+      );
       return;
     }
     const kb = new InlineKeyboard()
@@ -227,12 +282,23 @@ export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<
   };
 
   const create = async (ctx: BotContext, confirmNoStopLoss: boolean) => {
+    const msg = ctx.callbackQuery?.message;
+    const msgKey = msg ? `${msg.chat.id}:${msg.message_id}` : '';
+    // A second press of a start button: the first one's message stays as it is.
+    if (started.has(msgKey)) {
+      await answer(ctx, ctx.t('grid-already-started'));
+      return;
+    }
     const d = drafts.get(ctx.from!.id);
     if (!d?.preview) {
+      await answer(ctx);
       await editOrReply(ctx, ctx.t('grid-err-expired'));
       return;
     }
+    await answer(ctx);
     drafts.delete(ctx.from!.id);
+    started.add(msgKey);
+    if (started.size > 1_000) started.delete(started.values().next().value!);
     try {
       const bot = await grid.create(userOf(ctx).id, { accountId: d.accountId, symbol: d.preview.symbol, params: d.preview.params, confirmNoStopLoss });
       await editOrReply(ctx, `${ctx.t('grid-created')}\n\n${renderBot(ctx, bot)}`, botKeyboard(ctx, bot));
@@ -247,9 +313,22 @@ export function createGridFeature(kit: FeatureKit, grid: GridService): Composer<
   c.callbackQuery(gridData.filter, async (ctx) => {
     const { action, id } = gridData.unpack(ctx.callbackQuery.data);
     const user = userOf(ctx);
-    await answer(ctx);
+    // create / nostop answer themselves (a second press gets a toast).
+    if (action !== 'create' && action !== 'nostop') await answer(ctx);
     const botId = Number(id);
     switch (action) {
+      case 'prev':
+      case 'redo': {
+        const d = drafts.get(ctx.from.id);
+        const at = STEPS.indexOf(id as Field);
+        if (!d || at < 0) return editOrReply(ctx, ctx.t('grid-err-expired'));
+        // prev: the question before `id`; redo: `id` itself. Only that answer is dropped.
+        const field = action === 'prev' ? STEPS[Math.max(0, at - 1)]! : STEPS[at]!;
+        if (field === 'symbol') delete d.symbol;
+        else delete d.values[field];
+        delete d.preview;
+        return ask(ctx, ctx.from.id);
+      }
       case 'menu':
         return menu(ctx, true);
       case 'new': {
@@ -320,7 +399,7 @@ export function renderGridNotification(t: (key: string, vars?: Record<string, st
     case 'grid-cycle-completed':
       return t('grid-note-completed', { bot: head, cycle: e.cycle, reason: t(`grid-reason-${e.reason}`), pnl: signedMoney(e.pnl), minutes: (e.durationMs / 60_000).toFixed(1), levels: e.levelsUsed });
     case 'grid-order-rejected':
-      return t('grid-note-rejected', { bot: head, role: e.role, code: esc(e.errorCode) });
+      return t('grid-note-rejected-text', { bot: head, role: t(`grid-role-${e.role}`), reason: gridErrorReason(t, e.errorCode) });
     case 'grid-stopped':
       return t('grid-note-stopped', { bot: head, reason: t(`grid-stop-${e.reason}`) });
     case 'grid-error':

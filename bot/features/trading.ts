@@ -1,60 +1,111 @@
-/** /positions (close 100% / 50%, stop to breakeven), /orders, /balance, /close SYMBOL, /trade wizard. */
+/** /positions (close 100% / 50%, stop to breakeven), /orders, /balance, /close SYMBOL; the /trade wizard lives in trade-wizard.ts. */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { PositionSide } from '../../models/order.js';
-import { normalizeUserSymbol, type ManualDraft } from '../../services/portfolio.js';
+import { isAppError } from '../../models/errors.js';
+import { ActionFailed, ActionRefused } from '../../services/app-ports.js';
+import { NoPosition, normalizeUserSymbol, type CloseResult, type PositionView } from '../../services/portfolio.js';
 import type { BotContext } from '../context.js';
-import { positionData, tradeData } from '../callback-data/index.js';
-import { answer, editMessage, editOrReply, replyHtml, userOf } from '../helpers.js';
-import { esc, money, num } from '../render/format.js';
-import { renderBalances, renderClosed, renderOrders, renderPlan, renderPosition } from '../render/trading.js';
-import { PENDING_TTL_MS } from '../pending.js';
+import { positionData } from '../callback-data/index.js';
+import { answer, editOrReply, replyHtml, userOf } from '../helpers.js';
+import { esc, num } from '../render/format.js';
+import { renderBalances, renderClosed, renderOrders, renderPosition } from '../render/trading.js';
+import { localeKeys } from '../i18n.js';
+import { gridData } from './grid.js';
 import type { FeatureKit } from './kit.js';
+import { createTradeWizard } from './trade-wizard.js';
+
+export { MAX_MANUAL_MARGIN, parseMargin } from './trade-wizard.js';
 
 const MAX_POSITION_MESSAGES = 10;
 
+/** A position symbol in callback data: BASE/QUOTE (optionally :SETTLE), nothing else. */
+const SYMBOL_DATA = /^[A-Z0-9]{1,20}\/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10})?$/;
+/** Close button value: the percent, and after partial closes the card's generation (`50g2`). */
+const CLOSE_VALUE = /^(\d{1,3})(?:g(\d{1,4}))?$/;
+/** Breakeven button value: `0`, or the card's generation (`g2`). */
+const BE_VALUE = /^(?:0|g(\d{1,4}))$/;
+
+const baseOf = (symbol: string) => symbol.split(':')[0]!;
+
+/** Running (not stopped) grid bots by `accountId:BASE/QUOTE`: their positions belong to the grid. */
+async function gridOwners(kit: FeatureKit, userId: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    for (const b of await kit.deps.grid.list(userId)) if (b.status !== 'stopped') out.set(`${b.accountId}:${baseOf(b.symbol)}`, b.id);
+  } catch (e) {
+    kit.deps.log.warn({ userId, code: isAppError(e) ? e.code : 'unknown' }, 'grid list failed');
+  }
+  return out;
+}
+
+function positionKeyboard(ctx: BotContext, v: PositionView, gridId: number | null, gen: number): InlineKeyboard {
+  // A grid's position is managed by the grid: no close / breakeven here, only the way to the grid.
+  if (gridId !== null) return new InlineKeyboard().text(ctx.t('btn-positions-open-grid', { id: gridId }), gridData.pack({ action: 'show', id: gridId }));
+  const g = gen > 0 ? `g${gen}` : '';
+  const p = v.position;
+  return new InlineKeyboard()
+    .text(ctx.t('btn-positions-close-all'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: `100${g}` }))
+    .text(ctx.t('btn-positions-close-half'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: `50${g}` }))
+    .row()
+    .text(ctx.t('btn-positions-breakeven'), positionData.pack({ action: 'be', account: v.accountId, symbol: p.symbol, value: g || 0 }));
+}
+
 export async function showPositions(kit: FeatureKit, ctx: BotContext): Promise<void> {
-  const list = await kit.deps.portfolio.positions(userOf(ctx).id);
+  const userId = userOf(ctx).id;
+  const list = await kit.deps.portfolio.positions(userId);
   if (!list.length) {
     await replyHtml(ctx, ctx.t('positions-empty'));
     return;
   }
+  const grids = await gridOwners(kit, userId);
   await replyHtml(ctx, ctx.t('positions-title', { count: list.length }));
   for (const v of list.slice(0, MAX_POSITION_MESSAGES)) {
-    const p = v.position;
-    const kb = new InlineKeyboard()
-      .text(ctx.t('btn-positions-close-all'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: 100 }))
-      .text(ctx.t('btn-positions-close-half'), positionData.pack({ action: 'cl', account: v.accountId, symbol: p.symbol, value: 50 }))
-      .row()
-      .text(ctx.t('btn-positions-breakeven'), positionData.pack({ action: 'be', account: v.accountId, symbol: p.symbol, value: 0 }));
-    await replyHtml(ctx, renderPosition(ctx, v), kb);
+    const gridId = grids.get(`${v.accountId}:${baseOf(v.position.symbol)}`) ?? null;
+    await replyHtml(ctx, renderPosition(ctx, v, gridId), positionKeyboard(ctx, v, gridId, 0));
   }
   if (list.length > MAX_POSITION_MESSAGES) await replyHtml(ctx, ctx.t('positions-more', { count: list.length - MAX_POSITION_MESSAGES }));
 }
 
-/** Largest margin a manual trade may ask for (typed or from a button). */
-export const MAX_MANUAL_MARGIN = 1_000_000;
+type T = (key: string, vars?: Record<string, string | number>) => string;
 
-/** A margin from text or callback data: a plain decimal in 0..MAX_MANUAL_MARGIN (0 = size settings), else null. */
-export function parseMargin(raw: string): number | null {
-  if (!/^\d{1,7}(\.\d{1,8})?$/.test(raw)) return null;
-  const m = Number(raw);
-  return Number.isFinite(m) && m >= 0 && m <= MAX_MANUAL_MARGIN ? m : null;
+/** A refused or failed position action as a sentence (the real reason), or null for an unexpected error. */
+export function actionErrorText(t: T, e: unknown): string | null {
+  if (!isAppError(e)) return null;
+  const d = e.details;
+  if (d.reason === 'grid-managed' || d.code === 'grid-managed') return t('positions-err-grid-managed', { id: typeof d.gridId === 'number' ? d.gridId : '?' });
+  if (e instanceof ActionRefused) {
+    if (d.reason === 'below-min-size') return t('positions-err-below-min', { quantity: num(Number(d.quantity)), min: num(Number(d.min)), base: esc(String(d.base ?? '')) });
+    if (d.reason === 'breakeven-wrong-side') return t(d.side === 'short' ? 'positions-err-be-wrong-side-short' : 'positions-err-be-wrong-side-long', { price: num(Number(d.price)), entry: num(Number(d.entry)) });
+  }
+  if (e instanceof NoPosition) return t('err-no-position');
+  const keys = localeKeys('en');
+  if (e instanceof ActionFailed) {
+    const code = typeof d.code === 'string' ? d.code : '';
+    if (keys.has(`positions-fail-${code}`)) return t(`positions-fail-${code}`);
+    if (keys.has(`err-${code}`)) return t(`err-${code}`);
+    return t('positions-fail-other');
+  }
+  // Anything else (another user's account, an unreachable exchange) goes to the error boundary as a message.
+  return null;
 }
 
-/** A position symbol in callback data: BASE/QUOTE (optionally :SETTLE), nothing else. */
-const SYMBOL_DATA = /^[A-Z0-9]{1,20}\/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10})?$/;
-
-interface TradeDraft extends Partial<ManualDraft> {
-  promptId: number;
-  chatId: number;
+/** A toast that stays until dismissed (Telegram's alert), for a reason the user has to read. */
+async function alert(ctx: BotContext, text: string): Promise<void> {
+  const state = ctx as BotContext & { _answered?: boolean };
+  if (state._answered) return;
+  state._answered = true;
+  // Telegram allows 200 characters in a callback answer.
+  await ctx.answerCallbackQuery({ text: text.replace(/<[^>]+>/g, '').slice(0, 200), show_alert: true }).catch(() => undefined);
 }
 
 export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
   const c = new Composer<BotContext>();
   const pm = c.chatType('private');
-  const drafts = new Map<number, TradeDraft>();
-  /** Confirmation messages already acted on (`chatId:messageId`): a second tap only gets a toast. */
-  const confirmed = new Set<string>();
+  /** Position actions already done (request ids): a later press of the same button only gets a toast. */
+  const done = new Set<string>();
+  const remember = (key: string) => {
+    done.add(key);
+    if (done.size > 2_000) done.delete(done.values().next().value!);
+  };
 
   pm.command('positions', (ctx) => showPositions(kit, ctx));
   pm.command('orders', async (ctx) => {
@@ -70,140 +121,83 @@ export function createTradingFeature(kit: FeatureKit): Composer<BotContext> {
       await replyHtml(ctx, ctx.t('close-usage'));
       return;
     }
-    const results = await kit.deps.portfolio.closeSymbol(userOf(ctx).id, symbol);
-    await replyHtml(ctx, results.map((r) => renderClosed(ctx, r)).join('\n\n'));
+    const userId = userOf(ctx).id;
+    const grids = await gridOwners(kit, userId);
+    const gridId = [...grids.entries()].find(([k]) => k.endsWith(`:${symbol}`))?.[1];
+    if (gridId !== undefined) {
+      await replyHtml(ctx, ctx.t('positions-err-grid-managed', { id: gridId }));
+      return;
+    }
+    let results: CloseResult[];
+    try {
+      results = await kit.deps.portfolio.closeSymbol(userId, symbol);
+    } catch (e) {
+      const text = actionErrorText(ctx.t.bind(ctx), e);
+      if (text === null) throw e;
+      await replyHtml(ctx, `⚠️ ${text}`);
+      return;
+    }
+    // One message for one command: a finalized tracked trade is told by its "closed" notification.
+    const unnotified = results.filter((r) => !r.notified);
+    if (unnotified.length) await replyHtml(ctx, unnotified.map((r) => renderClosed(ctx, r)).join('\n\n'));
   });
 
   c.callbackQuery(positionData.filter, async (ctx) => {
     const d = positionData.unpack(ctx.callbackQuery.data);
     const userId = userOf(ctx).id;
     const accountId = Number(d.account);
+    const msg = ctx.callbackQuery.message;
     // Ownership of the account is checked by the service (another user's id: account not found).
     if (!/^\d{1,12}$/.test(d.account) || !SYMBOL_DATA.test(d.symbol)) return answer(ctx, ctx.t('button-expired'));
-    if (d.action === 'cl') {
-      const percent = Number(d.value);
-      if (!/^\d{1,3}$/.test(d.value) || percent < 1 || percent > 100) return answer(ctx, ctx.t('button-expired'));
-      await answer(ctx, ctx.t('positions-closing'));
+    const cl = d.action === 'cl' ? CLOSE_VALUE.exec(d.value) : null;
+    const be = d.action === 'be' ? BE_VALUE.exec(d.value) : null;
+    if (!cl && !be) return answer(ctx, ctx.t('button-expired'));
+    const percent = cl ? Number(cl[1]) : 0;
+    if (cl && (percent < 1 || percent > 100)) return answer(ctx, ctx.t('button-expired'));
+    const gen = Number((cl ? cl[2] : be![1]) ?? 0);
+    const gridId = (await gridOwners(kit, userId)).get(`${accountId}:${baseOf(d.symbol)}`) ?? null;
+    if (gridId !== null) return alert(ctx, ctx.t('positions-err-grid-managed', { id: gridId }));
+
+    const refresh = async (prefix: string, nextGen: number) => {
+      const v = await kit.deps.portfolio.position(userId, accountId, d.symbol).catch(() => null);
+      if (!v) return editOrReply(ctx, prefix || ctx.t('err-no-position'));
+      return editOrReply(ctx, `${prefix ? `${prefix}\n\n` : ''}${renderPosition(ctx, v)}`, positionKeyboard(ctx, v, null, nextGen));
+    };
+
+    if (cl) {
       // One close per pressed button: a double tap or a re-delivered update closes once.
-      const requestId = `pos:${ctx.callbackQuery.message?.chat.id ?? 0}:${ctx.callbackQuery.message?.message_id ?? 0}:${d.symbol}:${percent}`;
-      const r = await kit.deps.portfolio.close(userId, accountId, d.symbol, percent, requestId);
+      const requestId = `pos:${msg?.chat.id ?? 0}:${msg?.message_id ?? 0}:${d.symbol}:${percent}:${gen}`;
+      if (done.has(requestId)) return answer(ctx, ctx.t('positions-already-done'));
+      let r: CloseResult;
+      try {
+        r = await kit.deps.portfolio.close(userId, accountId, d.symbol, percent, requestId);
+      } catch (e) {
+        const text = actionErrorText(ctx.t.bind(ctx), e);
+        if (text === null) throw e;
+        // Nothing to close any more (closed meanwhile, an old card): a toast, the card stays.
+        if (e instanceof NoPosition) remember(requestId);
+        return alert(ctx, text);
+      }
+      remember(requestId);
+      await answer(ctx, ctx.t('positions-closed-toast', { symbol: esc(d.symbol) }));
+      // A partial close keeps the card, updated, with buttons for what is left.
+      if (percent < 100) return refresh(renderClosed(ctx, r), gen + 1);
       return editOrReply(ctx, renderClosed(ctx, r));
     }
-    if (d.action === 'be') {
-      const r = await kit.deps.portfolio.breakeven(userId, accountId, d.symbol);
-      await answer(ctx, ctx.t('positions-breakeven-done', { price: num(r.stopLoss) }));
-      return replyHtml(ctx, ctx.t('positions-breakeven-done', { price: num(r.stopLoss) })).then(() => undefined);
+
+    // Stop to breakeven: a toast, and the card updated in place.
+    let r: { stopLoss: number; already: boolean };
+    try {
+      r = await kit.deps.portfolio.breakeven(userId, accountId, d.symbol);
+    } catch (e) {
+      const text = actionErrorText(ctx.t.bind(ctx), e);
+      if (text === null) throw e;
+      return alert(ctx, text);
     }
-    await answer(ctx);
+    await answer(ctx, ctx.t(r.already ? 'positions-breakeven-already' : 'positions-breakeven-done', { price: num(r.stopLoss) }));
+    return refresh('', gen);
   });
 
-  // Manual trade wizard: symbol → side → margin → confirm.
-  pm.command('trade', async (ctx) => {
-    const userId = userOf(ctx).id;
-    const account = await kit.deps.accounts.getDefault(userId);
-    const arg = ctx.match.trim();
-    const promptId = await replyHtml(ctx, ctx.t('trade-ask-symbol', { account: esc(account.label) }), new InlineKeyboard().text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' })));
-    if (promptId === undefined) return;
-    const draft: TradeDraft = { accountId: account.id, promptId, chatId: ctx.chat.id };
-    drafts.set(ctx.from.id, draft);
-    if (arg) return askSymbol(ctx, draft, arg);
-    kit.pending.set(ctx.from.id, { kind: 'trade-symbol', secret: false, expiresAt: kit.now() + PENDING_TTL_MS, handle: (ctx2, text) => askSymbol(ctx2, draft, text) });
-  });
-
-  async function askSymbol(ctx: BotContext, draft: TradeDraft, text: string): Promise<void> {
-    const symbol = normalizeUserSymbol(text.split(/\s+/)[0] ?? '');
-    if (!symbol) {
-      await replyHtml(ctx, ctx.t('trade-bad-symbol'));
-      return;
-    }
-    kit.pending.clear(ctx.from!.id);
-    draft.symbol = symbol;
-    const kb = new InlineKeyboard()
-      .text(ctx.t('btn-trade-long'), tradeData.pack({ action: 'side', value: 'long' }))
-      .text(ctx.t('btn-trade-short'), tradeData.pack({ action: 'side', value: 'short' }))
-      .row()
-      .text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
-    await editMessage(ctx, draft.chatId, draft.promptId, ctx.t('trade-ask-side', { symbol: esc(symbol) }), kb);
-  }
-
-  async function preview(ctx: BotContext, draft: TradeDraft): Promise<void> {
-    const plan = await kit.deps.portfolio.previewManual(userOf(ctx).id, draft as ManualDraft);
-    const kb = new InlineKeyboard()
-      .text(ctx.t('btn-trade-confirm'), tradeData.pack({ action: 'ok', value: '-' }))
-      .text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
-    await editMessage(ctx, draft.chatId, draft.promptId, `${ctx.t('trade-confirm')}\n\n${renderPlan(ctx.t, plan)}`, kb);
-  }
-
-  c.callbackQuery(tradeData.filter, async (ctx) => {
-    const d = tradeData.unpack(ctx.callbackQuery.data);
-    const draft = drafts.get(ctx.from.id);
-    const msg = ctx.callbackQuery.message;
-    const msgKey = msg ? `${msg.chat.id}:${msg.message_id}` : null;
-    if (d.action === 'ok' && msgKey && confirmed.has(msgKey)) {
-      // A double tap: the first one opened the trade and its message stays as it is.
-      await answer(ctx, ctx.t('trade-already-confirmed'));
-      return;
-    }
-    // Callback data is never trusted: only the two sides, and a margin within the typed-input caps,
-    // each in its step of the wizard. A forged value gets a toast and changes nothing.
-    if (draft && d.action === 'side' && ((d.value !== 'long' && d.value !== 'short') || !draft.symbol)) {
-      await answer(ctx, ctx.t('button-expired'));
-      return;
-    }
-    if (draft && d.action === 'margin' && (parseMargin(d.value) === null || !draft.symbol || !draft.side)) {
-      await answer(ctx, ctx.t('trade-bad-margin'));
-      return;
-    }
-    await answer(ctx);
-    if (d.action === 'cancel' || !draft) {
-      drafts.delete(ctx.from.id);
-      kit.pending.clear(ctx.from.id);
-      return editOrReply(ctx, draft ? ctx.t('trade-cancelled') : ctx.t('trade-expired'));
-    }
-    if (d.action === 'side') {
-      draft.side = d.value as PositionSide;
-      const kb = new InlineKeyboard();
-      for (const m of [10, 25, 50, 100]) kb.text(`${m} USDT`, tradeData.pack({ action: 'margin', value: m }));
-      kb.row().text(ctx.t('btn-trade-my-size'), tradeData.pack({ action: 'margin', value: 0 }));
-      kb.row().text(ctx.t('btn-cancel'), tradeData.pack({ action: 'cancel', value: '-' }));
-      kit.pending.set(ctx.from.id, {
-        kind: 'trade-margin',
-        secret: false,
-        expiresAt: kit.now() + PENDING_TTL_MS,
-        handle: async (ctx2, text) => {
-          const m = parseMargin(text.trim().replace(',', '.'));
-          if (m === null || m === 0) {
-            await replyHtml(ctx2, ctx2.t('trade-bad-margin'));
-            return;
-          }
-          kit.pending.clear(ctx2.from!.id);
-          draft.margin = m;
-          await preview(ctx2, draft);
-        },
-      });
-      return editOrReply(ctx, ctx.t('trade-ask-margin', { symbol: esc(draft.symbol ?? ''), side: ctx.t(`side-${draft.side}`) }), kb);
-    }
-    if (d.action === 'margin') {
-      // Checked above with the same caps as a typed margin; 0 = the user's size settings.
-      const m = parseMargin(d.value) ?? 0;
-      kit.pending.clear(ctx.from.id);
-      if (m > 0) draft.margin = m;
-      else delete draft.margin;
-      return preview(ctx, draft);
-    }
-    if (d.action === 'ok' && (!draft.symbol || !draft.side)) return editOrReply(ctx, ctx.t('trade-expired'));
-    if (d.action === 'ok') {
-      drafts.delete(ctx.from.id);
-      if (msgKey) {
-        confirmed.add(msgKey);
-        if (confirmed.size > 1_000) confirmed.delete(confirmed.values().next().value!);
-      }
-      // One confirmation message, one trade: a double tap (or a retry after a restart) carries the same request id.
-      const requestId = `trade:${ctx.from.id}:${draft.chatId}:${draft.promptId}`;
-      const r = await kit.deps.portfolio.openManual(userOf(ctx).id, { ...(draft as ManualDraft), requestId });
-      return editOrReply(ctx, ctx.t('trade-opened', { id: r.tradeId, symbol: esc(draft.symbol ?? '') }));
-    }
-  });
-  void money;
+  c.use(createTradeWizard(kit));
   return c;
 }

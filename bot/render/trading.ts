@@ -12,14 +12,21 @@ export function sideLabel(t: T, side: string): string {
   return side === 'long' ? t('side-long') : t('side-short');
 }
 
-export function renderPosition(ctx: BotContext, v: PositionView): string {
+/** A position card: the protection really on the exchange (position stop or stop order, TP ladder); a grid's position is labelled. */
+export function renderPosition(ctx: BotContext, v: PositionView, gridId: number | null = null): string {
   const p = v.position;
+  const { stopLoss, takeProfits } = v.protection;
   const lines = [
-    `<b>${esc(p.symbol)}</b> ${sideLabel(ctx.t, p.side)} ×${num(p.leverage)} · ${esc(v.accountLabel)}`,
+    `<b>${esc(p.symbol)}</b> ${sideLabel(ctx.t, p.side)} ×${num(p.leverage)} · ${esc(v.accountLabel)}${gridId !== null ? ` · ${ctx.t('positions-grid-label', { id: gridId })}` : ''}`,
     ctx.t('positions-line-size', { quantity: num(p.quantity), entry: num(p.entryPrice), mark: num(p.markPrice) }),
     ctx.t('positions-line-pnl', { pnl: signedMoney(p.unrealizedPnl) }),
-    ctx.t('positions-line-protection', { sl: p.stopLoss === null ? ctx.t('positions-none') : num(p.stopLoss), tp: p.takeProfit === null ? ctx.t('positions-none') : num(p.takeProfit) }),
+    ctx.t('positions-line-protection', {
+      sl: stopLoss === null ? ctx.t('positions-none') : num(stopLoss),
+      tp: takeProfits.length === 0 ? ctx.t('positions-none') : takeProfits.map((x) => num(x)).join(' / '),
+    }),
   ];
+  if (stopLoss === null) lines.push(`⚠️ <b>${ctx.t('positions-no-stop')}</b>`);
+  if (gridId !== null) lines.push(ctx.t('positions-grid-managed', { id: gridId }));
   return lines.join('\n');
 }
 

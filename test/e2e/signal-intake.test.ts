@@ -132,12 +132,21 @@ describe('signal intake', () => {
     alice.press('🟢 Long', { messageId: prompt.messageId });
     await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => b.text === '25 USDT'));
     alice.press('25 USDT', { messageId: prompt.messageId });
+    const hasButton = (re: RegExp) => h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => re.test(b.text)));
+    await hasButton(/your default/);
+    alice.press(/your default/, { messageId: prompt.messageId });
+    await hasButton(/^Default .*%/);
+    alice.press(/^Default .*%/, { messageId: prompt.messageId });
+    await hasButton(/My target settings/);
+    alice.press('My target settings', { messageId: prompt.messageId });
     const confirm = await h.emu.waitFor(() => {
       const m = h.emu.message(alice.id, prompt.messageId);
       return m?.plain.includes('Confirm the trade') ? m : undefined;
     });
-    // A manual trade has no stop in the "signal": the default one is used, and the preview says so.
-    expect(confirm.plain).toContain('your default stop-loss is used');
+    // A manual trade: the stop chosen in the wizard (no "signal without a stop" wording), and the loss at it.
+    expect(confirm.plain).toContain('(manual trade)');
+    expect(confirm.plain).not.toContain('The signal has no stop-loss');
+    expect(confirm.plain).toMatch(/Loss at the stop-loss: ≈ \d+\.\d\d USDT \(\d+\.\d % of the balance/);
     alice.press('Cancel', { messageId: prompt.messageId });
     await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.plain.includes('cancelled'));
   });

@@ -202,6 +202,13 @@ describe('trader flow', () => {
     alice.press('🟢 Long', { messageId: prompt.messageId });
     await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => b.text === '25 USDT'));
     alice.press('25 USDT', { messageId: prompt.messageId });
+    const hasButton = (re: RegExp) => h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.keyboard?.flat().some((b) => re.test(b.text)));
+    await hasButton(/your default/);
+    alice.press(/your default/, { messageId: prompt.messageId });
+    await hasButton(/^Default .*%/);
+    alice.press(/^Default .*%/, { messageId: prompt.messageId });
+    await hasButton(/My target settings/);
+    alice.press('My target settings', { messageId: prompt.messageId });
     await h.emu.waitFor(() => h.emu.message(alice.id, prompt.messageId)?.plain.includes('Confirm the trade'));
     const first = alice.press('✅ Confirm', { messageId: prompt.messageId });
     const second = alice.press('✅ Confirm', { messageId: prompt.messageId });

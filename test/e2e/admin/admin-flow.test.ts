@@ -232,7 +232,7 @@ describe('kill switch', () => {
     const m = await h.emu.waitFor(() => admin.lastBotMessage()?.plain.includes('Uptime') && admin.lastBotMessage());
     expect(m.plain).toMatch(/Last hour: 2 signals, \d+ orders, 1 trades/);
     expect(m.plain).toContain('Kill switch: off');
-    expect(m.plain).toContain('Last errors: 1');
+    expect(m.plain).toContain('Last unexpected errors: 1');
     expect(m.plain).toMatch(new RegExp(`${errorId} telegram-400 .*sendMessage: Bad Request: chat is odd`));
   });
 });
@@ -259,9 +259,13 @@ describe('broadcast', () => {
     await admin.waitForReply(/Send the text to broadcast to 100 users/);
     const seqBefore = h.emu.seq;
     admin.send('Maintenance tonight at 02:00 UTC <b>not bold</b>');
-    await admin.waitForReply(/Send this to 100 users\?/);
-    admin.press('✅ Send');
+    const confirm = await admin.waitForReply(/Send this to 100 users\?/);
+    // A double tap: one broadcast, and the confirmation is not overwritten with "Cancelled."
+    const first = admin.press('✅ Send', { messageId: confirm.messageId });
+    const second = admin.press('✅ Send', { messageId: confirm.messageId });
+    await h.emu.waitFor(() => h.emu.callbackAnswers.get(first) && h.emu.callbackAnswers.get(second));
     const done = await admin.waitForReply(/Broadcast finished/, { timeoutMs: 15_000 });
+    expect(h.emu.message(admin.id, confirm.messageId)!.plain).toMatch(/Broadcasting to 100 users/);
     expect(done.plain).toContain('99 delivered, 1 blocked the bot, 0 failed (of 100)');
 
     const sends = h.emu.calls.filter((c) => c.seq > seqBefore && c.method === 'sendMessage' && String(c.payload.text).startsWith('Maintenance tonight'));
