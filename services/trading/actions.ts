@@ -140,6 +140,11 @@ export async function moveStop(deps: TradingDeps, trade: TradeRow, target: { pri
   if (!(price > 0)) throw new ValidationError(`stop price must be positive (got ${price})`);
   const side = trade.side as PositionSide;
   if (trade.status === 'open' || trade.status === 'closing') {
+    // Already there (e.g. "move SL to entry" after breakeven): success, nothing sent.
+    // Tracking compares the exchange's stop with ours and re-sets it if they ever differ.
+    if (trade.stop_loss !== null && Math.abs(Number(trade.stop_loss) - price) < market.tickSize / 2) {
+      return { ok: true, tradeId: trade.id, status: trade.status as TradeStatus };
+    }
     const a = await trySetStop(deps, client, trade, doc, price, why);
     if (a.error !== null) {
       // The position keeps its last valid stop; a follow-up's failure is told (a manual one returns it).

@@ -293,6 +293,30 @@ describe('follow-ups', () => {
     expect(Number(closed.realized_pnl)).toBeCloseTo(0.004 * 400 - 0.004 * 50_000 * 0.00055 - 0.004 * 50_400 * 0.00055, 6);
   });
 
+  it('a stop move to where the stop already is succeeds without a request (no failure notice)', async () => {
+    let protections = 0;
+    h = await createHarness({
+      wrap: (_id, paper) =>
+        Object.assign(Object.create(paper) as typeof paper, {
+          setPositionProtection: (...args: Parameters<typeof paper.setPositionProtection>) => {
+            protections++;
+            return paper.setPositionProtection(...args);
+          },
+        }),
+    });
+    const u = await h.addUser({ settings: { onePerSymbol: false } });
+    await h.post('80', signal());
+    h.feed.set('BTC/USDT', 50_600);
+    await h.post('81', update({ action: 'move_sl', breakeven: true }));
+    expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.stopLoss).toBe(50_000);
+    const sent = protections;
+    const before = h.notifier.of(u.userId).length;
+    await h.post('82', update({ action: 'move_sl', breakeven: true }));
+    expect(protections).toBe(sent);
+    expect(h.notifier.of(u.userId).slice(before).filter((e) => e.type === 'sl-move-failed')).toEqual([]);
+    expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.stopLoss).toBe(50_000);
+  });
+
   it('"move SL to breakeven" naming the symbol moves the stop; "cancel" cancels unfilled entries', async () => {
     h = await createHarness();
     const u = await h.addUser({ settings: { onePerSymbol: false } });
