@@ -77,6 +77,9 @@ export async function deleteNow(ctx: BotContext, chatId: number, messageId: numb
 export function parseUserNumber(text: string): number | null {
   const t = text.trim();
   if (!/^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/.test(t)) return null;
+  // "49,500" is 49500 to some and 49.5 to others: too risky for a price, so it is asked again
+  // (a comma before exactly three digits with a non-zero whole part; "0,500" and "2,5" are fine).
+  if (/^[+-]?[1-9]\d{0,2},\d{3}$/.test(t)) return null;
   const n = Number(t.replace(',', '.'));
   return Number.isFinite(n) ? n : null;
 }

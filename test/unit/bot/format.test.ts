@@ -67,6 +67,12 @@ describe('parseUserNumber: plain decimals only, the same in every input', () => 
     ['1 000', null],
     ['1,000.5', null],
     ['ten', null],
+    // "49,500": 49500 or 49.5? Asked again rather than guessed (a stop at 49.5 is no stop).
+    ['49,500', null],
+    ['1,000', null],
+    ['0,500', 0.5],
+    ['49,5', 49.5],
+    ['49,5000', 49.5],
   ])('%j → %s', (text, expected) => expect(parseUserNumber(text)).toBe(expected));
 });
 
