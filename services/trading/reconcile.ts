@@ -11,6 +11,7 @@ import type { PositionSide } from '../../models/index.js';
 import { userLockKey } from '../locks.js';
 import { clientOf, errInfo, errorCode, record, type TradingDeps } from './context.js';
 import { runBounded } from './fanout.js';
+import { gridManaging } from './grid-guard.js';
 import { syncTrade, type Discrepancy } from './track.js';
 
 export interface ReconcileReport {
@@ -48,6 +49,8 @@ export async function reconcileAccount(deps: TradingDeps, accountId: number, rep
       const open = await tradesRepo.listOpenTrades(deps.db, { accountId });
       for (const p of positions) {
         if (!(p.quantity > 0) || open.some((t) => t.symbol === p.symbol && t.side === p.side)) continue;
+        // A grid bot's position is tracked by the grid service, not by a trade.
+        if (await gridManaging(deps.db, accountId, p.symbol)) continue;
         report.untracked.push({ userId: account.user_id, accountId, symbol: p.symbol, side: p.side, quantity: p.quantity });
         await record(deps, { action: 'reconcile.untracked-position', entity: 'account', entityId: accountId, after: { symbol: p.symbol, side: p.side, quantity: p.quantity }, traceId: null });
         deps.notifier.notify({ type: 'reconcile-discrepancy', userId: account.user_id, kind: 'untracked-position', tradeId: null, symbol: p.symbol, details: { side: p.side, quantity: p.quantity } });
