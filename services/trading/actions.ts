@@ -9,7 +9,7 @@ import { UserError, ValidationError, isTerminalTrade, roundPrice, type PositionS
 import { clientOf, errorCode, num, readDoc, record, setTradeStatus, writeDoc, type TradingDeps } from './context.js';
 import { gridManaging } from './grid-guard.js';
 import { cancelRow } from './orders.js';
-import { closeNow, driveClose, placeLadder, resolveRequestClose, trySetStop } from './protect.js';
+import { closeNow, driveClose, placeLadder, readPosition, resolveRequestClose, sameStop, trySetStop } from './protect.js';
 import { syncTrade } from './track.js';
 
 const OPEN = new Set(['pending', 'open', 'partially_filled', 'unknown']);
@@ -140,9 +140,17 @@ export async function moveStop(deps: TradingDeps, trade: TradeRow, target: { pri
   if (!(price > 0)) throw new ValidationError(`stop price must be positive (got ${price})`);
   const side = trade.side as PositionSide;
   if (trade.status === 'open' || trade.status === 'closing') {
-    // Already there (e.g. "move SL to entry" after breakeven): success, nothing sent.
-    // Tracking compares the exchange's stop with ours and re-sets it if they ever differ.
-    if (trade.stop_loss !== null && Math.abs(Number(trade.stop_loss) - price) < market.tickSize / 2) {
+    // Already there on the exchange (e.g. "move SL to entry" after breakeven): success, nothing sent.
+    // The exchange's stop decides, not ours: one removed or changed by hand is re-placed.
+    const position = await readPosition(client, trade);
+    if (position && position.stopLoss !== null && sameStop(position.stopLoss, price, market.tickSize)) {
+      if (trade.stop_loss === null || !sameStop(Number(trade.stop_loss), price, market.tickSize)) {
+        // The exchange already carries it (set by hand): our record follows, or tracking would undo it.
+        const before = trade.stop_loss;
+        await tradesRepo.updateTrade(deps.db, trade.id, { stop_loss: String(price) }, deps.clock.now());
+        trade.stop_loss = String(price);
+        await record(deps, { action: 'stop.set', entity: 'trade', entityId: trade.id, before: { stopLoss: before }, after: { stopLoss: price, why, already: true }, traceId: trade.trace_id });
+      }
       return { ok: true, tradeId: trade.id, status: trade.status as TradeStatus };
     }
     const a = await trySetStop(deps, client, trade, doc, price, why);

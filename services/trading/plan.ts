@@ -177,13 +177,37 @@ export function estimatedLiquidation(side: PositionSide, entry: number, leverage
   return Math.max(0, entry * f);
 }
 
-/** Highest whole leverage at which the stop comes before the estimated liquidation (0: none, the stop is too far). */
-export function maxLeverageForStop(entry: number, stopLoss: number, mmr: number): number {
-  const d = Math.abs(entry - stopLoss) / entry;
+/**
+ * Highest whole leverage at which the stop comes before the estimated liquidation
+ * (0: none, the stop is too far). `buffer` (price units) is kept between the stop
+ * and the liquidation estimate.
+ */
+export function maxLeverageForStop(entry: number, stopLoss: number, mmr: number, buffer = 0): number {
+  const d = (Math.abs(entry - stopLoss) + Math.max(0, buffer)) / entry;
   const limit = 1 / (d + mmr);
   let l = Math.floor(limit);
   if (l >= limit) l -= 1; // strictly before liquidation
   return Math.max(0, l);
+}
+
+/**
+ * The entry whose liquidation comes first when only it fills: the reference price
+ * for a market entry; for limit legs the one farthest from the stop (long: the
+ * highest, short: the lowest).
+ */
+export function liquidationEntry(side: PositionSide, entries: number | readonly number[]): number {
+  if (typeof entries === 'number') return entries;
+  return side === 'long' ? Math.max(...entries) : Math.min(...entries);
+}
+
+/** Safety margin kept between the stop and the estimated liquidation: 0.1 % of the price, at least one tick. */
+export function liquidationBuffer(market: Pick<Market, 'tickSize'>, price: number): number {
+  return Math.max(price * 0.001, market.tickSize > 0 ? market.tickSize : 0);
+}
+
+/** Whether the stop triggers at least `buffer` before the estimated liquidation price. */
+export function stopClearsLiquidation(side: PositionSide, stopLoss: number, liquidation: number, buffer: number): boolean {
+  return side === 'long' ? stopLoss - liquidation >= buffer : liquidation - stopLoss >= buffer;
 }
 
 function minSizeRefusal(e: unknown): Refusal {
@@ -223,14 +247,19 @@ export function planTrade(input: PlanInput): PlanResult {
   }
 
   // Isolated margin: a stop beyond the liquidation price could never trigger.
+  // Checked against the worst single leg (only it may fill), not the average entry.
   if (marginMode === 'isolated') {
     const mmr = maintenanceRate(market);
-    const liq = estimatedLiquidation(signal.side, avgEntry, leverage, mmr);
-    if (!better(signal.side, stopLoss, liq)) {
-      const maxLev = maxLeverageForStop(avgEntry, stopLoss, mmr);
+    const liqEntry = liquidationEntry(signal.side, isMarket ? price : (legPrices as number[]));
+    const buffer = liquidationBuffer(market, liqEntry);
+    const liq = estimatedLiquidation(signal.side, liqEntry, leverage, mmr);
+    if (!stopClearsLiquidation(signal.side, stopLoss, liq, buffer)) {
+      let maxLev = maxLeverageForStop(liqEntry, stopLoss, mmr, buffer);
+      // Float edge: never keep a leverage whose estimate is still inside the margin.
+      while (maxLev >= 1 && !stopClearsLiquidation(signal.side, stopLoss, estimatedLiquidation(signal.side, liqEntry, maxLev, mmr), buffer)) maxLev -= 1;
       const details = { stopLoss, liquidationPrice: roundPrice(market, liq), leverage, maxLeverage: maxLev, side: signal.side };
       if (settings.leverageMode === 'fixed' || maxLev < 1) return refuse('stop-beyond-liquidation', details);
-      leverage = maxLev;
+      leverage = Math.min(leverage, maxLev);
       warnings.push('leverage-lowered-for-stop');
     }
   }

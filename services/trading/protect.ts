@@ -9,6 +9,8 @@ import type { OrderRow, TradeRow } from '../../db/database.js';
 import type { ExchangeClient } from '../../exchanges/index.js';
 import { OrderStateUnknown, clean, exitSide, isTerminalTrade, pnl, type Fill, type Market, type Order, type Position, type PositionSide } from '../../models/index.js';
 import type { CloseReason } from '../notifications.js';
+import { listGridBotsOfUser } from '../../db/repos/grid.js';
+import { clientOrderId, gridSalt, orderIdSalt } from '../ids.js';
 import { ladderFor } from './plan.js';
 import { applyOrder, definitelyNotPlaced, errInfo, errorCode, num, record, setTradeStatus, writeDoc, type TradeDoc, type TradingDeps } from './context.js';
 import { cancelAttachedChildren, cancelRow, coidFor, ladderLegs, sendBatch, storeLeg, type SentLeg } from './orders.js';
@@ -412,11 +414,14 @@ export function computePnl(side: PositionSide, orders: OrderRow[], market: Pick<
     fees += x.fee * (q / x.quantity);
     remainder = clean(remainder - q, 10);
   }
-  if (remainder > 0 && exitHint !== null) {
-    exitQty += remainder;
-    exitValue += remainder * exitHint;
-    fees += remainder * exitHint * (market?.takerFee ?? 0);
+  if (remainder > 0) {
+    // The fills do not cover the whole exit: whatever is booked for the rest is an estimate.
     estimated = true;
+    if (exitHint !== null) {
+      exitQty += remainder;
+      exitValue += remainder * exitHint;
+      fees += remainder * exitHint * (market?.takerFee ?? 0);
+    }
   }
   const exitAvg = exitQty > 0 ? exitValue / exitQty : null;
   const gross = exitAvg === null ? 0 : pnl(side, entryAvg, exitAvg, Math.min(exitQty, entryQty));
@@ -430,10 +435,11 @@ function averagePrice(fills: readonly OutsideExit[]): number {
 
 /**
  * The exchange's fills that closed what the trade's own orders did not: the
- * reduce-only fills on the exit side since the trade opened that belong to
- * none of its orders, newest first. Empty when there is nothing left to
- * explain; null when the exchange cannot tell (no fills history, or the read
- * failed): the caller estimates then.
+ * reduce-only fills on the exit side between the trade's open and now (when
+ * the position was seen flat) that belong to none of its orders, nor to
+ * another trade's or a grid bot's orders on the account, oldest first. Empty
+ * when there is nothing left to explain; null when the exchange cannot tell
+ * (no fills history, or the read failed): the caller estimates then.
  */
 export async function outsideExits(deps: TradingDeps, client: ExchangeClient, trade: TradeRow, orders: OrderRow[]): Promise<OutsideExit[] | null> {
   let entryQty = 0;
@@ -450,15 +456,66 @@ export async function outsideExits(deps: TradingDeps, client: ExchangeClient, tr
     if (o.exchange_order_id) ids.add(`o:${o.exchange_order_id}`);
   }
   const out = exitSide(trade.side as PositionSide);
+  let fills: Fill[];
+  const since = Math.min(trade.opened_at ?? trade.created_at, trade.created_at);
+  const until = deps.clock.now();
   try {
-    const since = Math.min(trade.opened_at ?? trade.created_at, trade.created_at);
-    const fills = await client.fetchFills(trade.symbol, since);
-    return fills
-      .filter((f) => f.side === out && f.reduceOnly !== false && !ids.has(`o:${f.orderId}`) && !(f.clientOrderId !== null && ids.has(`c:${f.clientOrderId}`)))
-      .sort((a, b) => b.timestamp - a.timestamp);
+    fills = await client.fetchFills(trade.symbol, since);
   } catch (e) {
     deps.log.warn({ tradeId: trade.id, err: errInfo(e) }, 'fills could not be read: realized PnL estimated');
     return null;
+  }
+  const candidates = fills.filter(
+    (f) => f.side === out && f.reduceOnly !== false && f.timestamp >= since && f.timestamp <= until && !ids.has(`o:${f.orderId}`) && !(f.clientOrderId !== null && ids.has(`c:${f.clientOrderId}`)),
+  );
+  if (candidates.length === 0) return [];
+  const foreign = await foreignOrderIds(deps, trade);
+  const kept: Fill[] = [];
+  for (const f of candidates) {
+    if (foreign.has(`o:${f.orderId}`)) continue;
+    if (f.clientOrderId !== null && f.clientOrderId !== '') {
+      if (foreign.has(`c:${f.clientOrderId}`)) continue;
+      const row = await tradesRepo.findOrderByClientId(deps.db, f.clientOrderId);
+      if (row && row.trade_id !== trade.id) continue;
+    }
+    kept.push(f);
+  }
+  return kept.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/**
+ * Order ids ("o:" exchange id, "c:" client id) of everything else the bot runs on the
+ * trade's account and symbol: other trades (open, or closed since this one was created)
+ * and grid bots (their deterministic ids, from the keys of the orders in their state).
+ */
+async function foreignOrderIds(deps: TradingDeps, trade: TradeRow): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const open = await tradesRepo.listOpenTrades(deps.db, { accountId: trade.account_id, symbol: trade.symbol });
+  const closed = (await tradesRepo.listClosedTrades(deps.db, { userId: trade.user_id, since: trade.created_at })).filter((t) => t.account_id === trade.account_id && t.symbol === trade.symbol);
+  for (const t of [...open, ...closed]) {
+    if (t.id === trade.id) continue;
+    for (const o of await tradesRepo.listOrdersOfTrade(deps.db, t.id)) {
+      ids.add(`c:${o.client_order_id}`);
+      if (o.exchange_order_id) ids.add(`o:${o.exchange_order_id}`);
+    }
+  }
+  const bots = (await listGridBotsOfUser(deps.db, trade.user_id)).filter((b) => b.account_id === trade.account_id && b.symbol === trade.symbol);
+  if (bots.length > 0) {
+    const salt = await orderIdSalt(deps.db);
+    for (const b of bots) {
+      for (const key of gridOrderKeys(b.state)) ids.add(`c:${clientOrderId(`grid${b.id}`, b.user_id, key, gridSalt(salt, Number(b.id)))}`);
+    }
+  }
+  return ids;
+}
+
+/** The keys of the orders in a grid bot's stored state (and their exchange ids, if kept); [] when unreadable. */
+function gridOrderKeys(state: string): string[] {
+  try {
+    const s = JSON.parse(state) as { orders?: { key?: unknown }[] };
+    return (s.orders ?? []).flatMap((o) => (typeof o.key === 'string' ? [o.key] : []));
+  } catch {
+    return [];
   }
 }
 

@@ -21,18 +21,18 @@ const tradeIdOf = (o: UserOutcome | undefined): number => {
 };
 
 describe('stop beyond liquidation (P1.4)', () => {
-  it('a 50x signal with its stop 2 % away opens at 39x (isolated; Paper BTC max 100x: maintenance 0.5 %, 1 / 2.5 % = 40, strictly below), and the preview says why', async () => {
+  it('a 50x signal with its stop 2 % away opens at 38x (isolated; Paper BTC max 100x: maintenance 0.5 % + 0.1 % safety margin, 1 / 2.6 % = 38.5), and the preview says why', async () => {
     h = await createHarness();
     const u = await h.addUser({ settings: { maxLeverage: 50, marginMode: 'isolated', sizeMode: 'fixed', sizeValue: 50 } });
     const preview = await h.addUser({ mode: 'confirm', settings: { maxLeverage: 50, marginMode: 'isolated', sizeMode: 'fixed', sizeValue: 50 } });
     const r = await h.post('1', signal({ leverage: 50, stopLoss: 49_000 }));
     const trade = (await tradesRepo.findTrade(h.db, tradeIdOf(r.fanout!.outcomes.find((o) => o.userId === u.userId))))!;
-    expect(trade.leverage).toBe(39);
+    expect(trade.leverage).toBe(38);
     const [pos] = await h.paper(u.accountId).fetchPositions(['BTC/USDT']);
     expect(pos!.stopLoss).toBe(49_000);
     expect(pos!.liquidationPrice!).toBeLessThan(49_000);
     const ev = h.notifier.of(preview.userId).find((e) => e.type === 'signal-preview') as { plan: { leverage: number; warnings: string[] } };
-    expect(ev.plan).toMatchObject({ leverage: 39, warnings: expect.arrayContaining(['leverage-lowered-for-stop']) });
+    expect(ev.plan).toMatchObject({ leverage: 38, warnings: expect.arrayContaining(['leverage-lowered-for-stop']) });
   });
 
   it('fixed leverage is refused with stop-beyond-liquidation instead', async () => {

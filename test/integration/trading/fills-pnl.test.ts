@@ -84,4 +84,39 @@ describe('realized PnL from the exchange fills', () => {
     await h.trading.reconcile();
     expect(closedEvent(u.userId)).toMatchObject({ estimated: true, exitPrice: 51_500 });
   });
+
+  it('a later trade\'s close fill on the same symbol is not attributed to the earlier trade', async () => {
+    h = await createHarness();
+    const u = await h.addUser();
+    const a = tradeIdOf((await h.post('10', signal({ takeProfits: [55_000] }))).fanout!.outcomes[0]);
+    const paper = h.paper(u.accountId);
+    // Trade A is closed by hand on the exchange at 50 300 (the bot does not look yet).
+    h.clock.advance(60_000);
+    h.feed.set('BTC/USDT', 50_300);
+    await paper.closePosition('BTC/USDT', 'long', { clientOrderId: 'by-hand-a' });
+    // Later, another trade of the bot (B) on the same account and symbol opens and closes by its own close order at 51 000.
+    const rowA = (await tradesRepo.findTrade(h.db, a))!;
+    const { id: _ia, ...tradeFields } = rowA;
+    const rowB = await tradesRepo.insertTrade(h.db, { ...tradeFields, signal_id: null, trace_id: 'trace-b', status: 'closed', closed_at: h.clock.now() + 180_000, close_reason: 'manual' });
+    const [orderA] = await tradesRepo.listOrdersOfTrade(h.db, a);
+    const { id: _io, ...orderFields } = orderA!;
+    const closeB = 'st-' + 'b'.repeat(32);
+    await tradesRepo.insertOrder(h.db, { ...orderFields, trade_id: rowB.id, client_order_id: closeB, exchange_order_id: null, role: 'close', side: 'sell', reduce_only: 1 });
+    h.clock.advance(60_000);
+    h.feed.set('BTC/USDT', 50_500);
+    await paper.placeOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'market', quantity: Number(rowA.quantity), clientOrderId: 'st-' + 'c'.repeat(32) });
+    h.clock.advance(60_000);
+    h.feed.set('BTC/USDT', 51_000);
+    await paper.closePosition('BTC/USDT', 'long', { clientOrderId: closeB });
+    expect(paper.fills().filter((f) => f.side === 'sell').map((f) => f.price)).toEqual([50_300, 51_000]);
+    h.clock.advance(60_000);
+    await h.trading.reconcile();
+    const ta = (await tradesRepo.findTrade(h.db, a))!;
+    expect(ta.status).toBe('closed');
+    const evA = h.notifier.of(u.userId).find((e) => e.type === 'trade-closed' && 'tradeId' in e && e.tradeId === a) as { exitPrice: number | null; estimated: boolean };
+    expect(evA).toMatchObject({ exitPrice: 50_300, estimated: false });
+    const byHand = paper.fills().find((f) => f.clientOrderId === 'by-hand-a')!;
+    const entryFee = paper.fills()[0]!.fee;
+    expect(Number(ta.fees)).toBeCloseTo(entryFee + byHand.fee, 8);
+  });
 });

@@ -317,6 +317,37 @@ describe('follow-ups', () => {
     expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.stopLoss).toBe(50_000);
   });
 
+  it.each([
+    ['removed by hand', null],
+    ['changed by hand', 49_500],
+  ] as const)('a stop move to the recorded price re-places a stop %s on the exchange', async (_n, byHand) => {
+    let protections = 0;
+    h = await createHarness({
+      wrap: (_id, paper) =>
+        Object.assign(Object.create(paper) as typeof paper, {
+          setPositionProtection: (...args: Parameters<typeof paper.setPositionProtection>) => {
+            protections++;
+            return paper.setPositionProtection(...args);
+          },
+        }),
+    });
+    const u = await h.addUser({ settings: { onePerSymbol: false } });
+    const r = await h.post('80', signal());
+    const tradeId = tradeIdOf(r.fanout!.outcomes[0]);
+    h.feed.set('BTC/USDT', 50_600);
+    await h.post('81', update({ action: 'move_sl', breakeven: true }));
+    expect(await tradesRepo.findTrade(h.db, tradeId)).toMatchObject({ stop_loss: '50000' });
+    // By hand on the exchange, around the bot (the unwrapped paper account).
+    await h.paper(u.accountId).setPositionProtection('BTC/USDT', 'long', { stopLoss: byHand });
+    expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.stopLoss).toBe(byHand);
+    const sent = protections;
+    const before = h.notifier.of(u.userId).length;
+    await h.post('82', update({ action: 'move_sl', breakeven: true }));
+    expect(protections).toBe(sent + 1);
+    expect((await h.paper(u.accountId).fetchPositions(['BTC/USDT']))[0]!.stopLoss).toBe(50_000);
+    expect(h.notifier.of(u.userId).slice(before).filter((e) => e.type === 'sl-move-failed')).toEqual([]);
+  });
+
   it('"move SL to breakeven" naming the symbol moves the stop; "cancel" cancels unfilled entries', async () => {
     h = await createHarness();
     const u = await h.addUser({ settings: { onePerSymbol: false } });

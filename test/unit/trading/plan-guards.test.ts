@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Market, type Settings, type SignalParse } from '../../../models/index.js';
 import { EMPTY_ACCOUNT_STATE } from '../../../services/trading/limits.js';
-import { estimatedLiquidation, maintenanceRate, maxLeverageForStop, planTargets, planTrade } from '../../../services/trading/plan.js';
+import { estimatedLiquidation, liquidationBuffer, maintenanceRate, maxLeverageForStop, planTargets, planTrade } from '../../../services/trading/plan.js';
 
 const BTC: Market = {
   symbol: 'BTC/USDT', exchangeSymbol: 'BTC/USDT:USDT', base: 'BTC', quote: 'USDT', settle: 'USDT', tickSize: 0.1, stepSize: 0.001, minQty: 0.001,
@@ -48,8 +48,9 @@ describe('liquidation estimate', () => {
 describe('stop beyond liquidation (isolated)', () => {
   it.each([
     ['stop before liquidation: leverage kept', { maxLeverage: 50 }, { leverage: 10 }, 10, []],
-    ['long 50x, stop 2 % away: lowered to 33x', { maxLeverage: 50 }, { leverage: 50 }, 33, ['leverage-lowered-for-stop']],
-    ['short 50x, stop 2 % away: lowered to 33x', { maxLeverage: 50 }, { leverage: 50, side: 'short', stopLoss: 51_000, takeProfits: [49_000] }, 33, ['leverage-lowered-for-stop']],
+    // 33x would put the liquidation 15 away from the stop, inside the 0.1 % margin: 32x.
+    ['long 50x, stop 2 % away: lowered to 32x', { maxLeverage: 50 }, { leverage: 50 }, 32, ['leverage-lowered-for-stop']],
+    ['short 50x, stop 2 % away: lowered to 32x', { maxLeverage: 50 }, { leverage: 50, side: 'short', stopLoss: 51_000, takeProfits: [49_000] }, 32, ['leverage-lowered-for-stop']],
     ['default stop 60 % at 7x (the tour): lowered to 1x', { maxLeverage: 50, defaultStopPct: 60, sizeMode: 'fixed', sizeValue: 100 }, { leverage: 7, stopLoss: null }, 1, ['default-stop', 'leverage-lowered-for-stop']],
     ['cross margin: not checked here', { maxLeverage: 50, marginMode: 'cross' }, { leverage: 50 }, 50, []],
   ] as const)('%s', (_n, s, g, lev, warnings) => {
@@ -68,6 +69,51 @@ describe('stop beyond liquidation (isolated)', () => {
     const r = plan(s as Partial<Settings>, g as Partial<SignalParse>);
     expect(r.ok ? 'ok' : r.reason).toBe('stop-beyond-liquidation');
     if (!r.ok) expect(r.details).toMatchObject({ stopLoss: expect.any(Number), liquidationPrice: expect.any(Number), leverage: expect.any(Number) });
+  });
+});
+
+describe('stop beyond liquidation: laddered limit entries (only the worst leg may fill)', () => {
+  const ladder = (g: Partial<SignalParse>, s: Partial<Settings> = {}) =>
+    planTrade({
+      signal: sig({ entryMarket: false, leverage: 5, ...g }),
+      settings: set({ maxLeverage: 50, marginMode: 'isolated', entryMode: 'signal', ...s }),
+      market: BTC, price: 50_000, freeBalance: 100_000, account: EMPTY_ACCOUNT_STATE, now: NOW, signalAt: NOW,
+    });
+  it.each([
+    // The review's example: the average (45 000) at 5x liquidates at 36 450, but the 50 000 leg alone at 40 500 (above the stop).
+    ['long 50 000 / 40 000, stop 39 000, 5x', { entries: [50_000, 40_000], stopLoss: 39_000, takeProfits: [55_000] }, 'long', 50_000],
+    ['short 40 000 / 50 000, stop 51 000, 5x', { side: 'short', entries: [40_000, 50_000], stopLoss: 51_000, takeProfits: [35_000] }, 'short', 40_000],
+    // Average 47 000 at 10x liquidates at 42 770 (clear of a 43 000 stop); the 50 000 leg alone at 45 500.
+    ['long 50 000 / 44 000, stop 43 000, 10x', { entries: [50_000, 44_000], stopLoss: 43_000, leverage: 10, takeProfits: [55_000] }, 'long', 50_000],
+  ] as const)('%s: leverage lowered so the worst leg alone is liquidated after the stop', (_n, g, side, worstLeg) => {
+    const r = ladder(g as unknown as Partial<SignalParse>);
+    if (!r.ok) throw new Error(`refused: ${r.reason}`);
+    expect(r.plan.leverage).toBeLessThan((g as { leverage?: number }).leverage ?? 5);
+    expect(r.plan.warnings).toContain('leverage-lowered-for-stop');
+    const liq = estimatedLiquidation(side, worstLeg, r.plan.leverage, maintenanceRate(BTC));
+    const gap = side === 'long' ? r.plan.stopLoss! - liq : liq - r.plan.stopLoss!;
+    expect(gap).toBeGreaterThanOrEqual(liquidationBuffer(BTC, worstLeg));
+    // The highest leverage that keeps the margin: one more would not.
+    const next = estimatedLiquidation(side, worstLeg, r.plan.leverage + 1, maintenanceRate(BTC));
+    expect(side === 'long' ? r.plan.stopLoss! - next : next - r.plan.stopLoss!).toBeLessThan(liquidationBuffer(BTC, worstLeg));
+  });
+  it('the review example lowers 5x to 4x', () => {
+    const r = ladder({ entries: [50_000, 40_000], stopLoss: 39_000, takeProfits: [55_000] });
+    expect(r.ok && r.plan.leverage).toBe(4);
+  });
+  it('fixed leverage: refused rather than liquidated before the stop', () => {
+    const r = ladder({ entries: [50_000, 40_000], stopLoss: 39_000, takeProfits: [55_000] }, { leverageMode: 'fixed', leverage: 5 });
+    expect(r.ok ? 'ok' : r.reason).toBe('stop-beyond-liquidation');
+  });
+  it('a stop well clear of the worst leg keeps the leverage', () => {
+    const r = ladder({ entries: [50_000, 49_000], stopLoss: 48_000, takeProfits: [55_000] });
+    expect(r.ok && r.plan.leverage).toBe(5);
+    expect(r.ok && r.plan.warnings).not.toContain('leverage-lowered-for-stop');
+  });
+  it('market entry: a stop within 0.1 % of the liquidation estimate lowers the leverage', () => {
+    // 50 000 at 33x: liquidation 48 984.8, 15.2 below a 49 000 stop (< 50 = 0.1 %).
+    const r = plan({ maxLeverage: 50 }, { leverage: 33 });
+    expect(r.ok && r.plan.leverage).toBe(32);
   });
 });
 
