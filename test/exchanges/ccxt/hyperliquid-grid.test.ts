@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHyperliquidAdapter, isProtectionCloid, toHyperliquidCloid } from '../../../exchanges/ccxt/hyperliquid.js';
 import { clientOrderId, gridSalt, orderIdSalt } from '../../../services/ids.js';
 import type { GridParams } from '../../../services/grid/plan.js';
-import { createGridWorld, type GridWorld } from '../../integration/grid/harness.js';
+import { createGridWorld, type GridWorld, DOGE_GRID } from '../../integration/grid/harness.js';
 import { fakeHttp, fixture, type RecordedRequest, type Reply } from './fake-http.js';
 
 const WALLET = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
@@ -128,19 +128,7 @@ function simulatedHyperliquid() {
   return { http, orders, position: () => position };
 }
 
-const params: GridParams = {
-  side: 'long',
-  deposit: 100,
-  leverage: 10,
-  levels: 5,
-  coverage: 10,
-  multiplier: 1.3,
-  takeProfit: 1,
-  stopLoss: 10,
-  pauseMs: 60_000,
-  maxCycles: null,
-  afterStopLoss: 'stop',
-};
+const params: GridParams = DOGE_GRID;
 
 let world: GridWorld;
 afterEach(async () => {

@@ -13,6 +13,23 @@ import { createKeyedLock } from '../../../services/locks.js';
 import { silentLogger } from '../../../services/logger.js';
 import { memoryDb } from '../../helpers/db.js';
 
+import type { GridParams } from '../../../services/grid/plan.js';
+
+/** The DOGE grid the scenario tests run: 5 levels over 10 %, m = 1.3, TP 1 %, SL 10 %. */
+export const DOGE_GRID: GridParams = {
+  side: 'long',
+  deposit: 100,
+  leverage: 10,
+  levels: 5,
+  coverage: 10,
+  multiplier: 1.3,
+  takeProfit: 1,
+  stopLoss: 10,
+  pauseMs: 60_000,
+  maxCycles: null,
+  afterStopLoss: 'stop',
+};
+
 export class TestClock {
   t = Date.UTC(2025, 0, 15, 12, 0, 0);
   now = (): number => this.t;

@@ -2,22 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listGridCycles } from '../../../db/repos/grid.js';
 import { ExchangeUnavailable, roundPrice, type Market, type Order, type OrderRequest } from '../../../models/index.js';
 import type { GridParams } from '../../../services/grid/plan.js';
-import { createGridWorld, type GridWorld } from './harness.js';
+import { createGridWorld, type GridWorld, DOGE_GRID } from './harness.js';
 
 const SYMBOL = 'DOGE/USDT';
-const params: GridParams = {
-  side: 'long',
-  deposit: 100,
-  leverage: 10,
-  levels: 5,
-  coverage: 10,
-  multiplier: 1.3,
-  takeProfit: 1,
-  stopLoss: 10,
-  pauseMs: 60_000,
-  maxCycles: null,
-  afterStopLoss: 'stop',
-};
+const params: GridParams = DOGE_GRID;
 // At 0.5: q = 1000 / (9.0431 × 0.5) = 221.16 -> levels 221 @0.5 (market), 287 @0.4875, 373 @0.475, 485 @0.4625, 631 @0.45
 
 let world: GridWorld;

@@ -12,22 +12,10 @@ import type { ExchangeAdapter } from '../../../exchanges/index.js';
 import type { PaperAdapter } from '../../../exchanges/paper/index.js';
 import { ExchangeError, ExchangeUnavailable, OrderRejected, ValidationError, type OrderRequest } from '../../../models/index.js';
 import type { GridParams } from '../../../services/grid/plan.js';
-import { createGridWorld, type GridWorld } from './harness.js';
+import { createGridWorld, type GridWorld, DOGE_GRID } from './harness.js';
 
 const SYMBOL = 'DOGE/USDT';
-const params: GridParams = {
-  side: 'long',
-  deposit: 100,
-  leverage: 10,
-  levels: 5,
-  coverage: 10,
-  multiplier: 1.3,
-  takeProfit: 1,
-  stopLoss: 10,
-  pauseMs: 60_000,
-  maxCycles: null,
-  afterStopLoss: 'continue',
-};
+const params: GridParams = { ...DOGE_GRID, afterStopLoss: 'continue' };
 
 let world: GridWorld;
 afterEach(async () => {
