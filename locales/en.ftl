@@ -196,6 +196,7 @@ plan-signal-entries = Signal entry zone: { $entries }
 plan-warn-entries-merged = Some entry orders were below the exchange minimum and were merged into fewer orders.
 plan-warn-default-stop = The signal has no stop-loss: your default stop-loss is used.
 plan-warn-no-targets = No take-profit targets: the position is closed only by the stop-loss or by you.
+plan-warn-targets-merged = The position is too small to split across every target: some targets were merged into later ones.
 plan-warn-leverage-lowered-for-stop = Leverage lowered so the stop-loss comes before liquidation.
 plan-warn-tp-split-adjusted = Your take-profit split did not match the signal's targets: it was applied to the first targets and scaled to 100 %.
 plan-warn-other = Plan note: { $code }

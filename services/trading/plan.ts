@@ -314,6 +314,10 @@ export function planTrade(input: PlanInput): PlanResult {
 
   const takeProfits = planTargets(signal, settings, market, avg, warnings);
   if (takeProfits.length === 0) warnings.push('no-targets');
+  // A quantity too small to split: legs below the exchange minimum are merged into later ones.
+  else if (ladderFor({ takeProfits, trailingPct: settings.trailingPct }, quantity, market).length < (settings.trailingPct > 0 && takeProfits.length > 1 ? takeProfits.length - 1 : takeProfits.length)) {
+    warnings.push('targets-merged');
+  }
 
   return {
     ok: true,

@@ -51,7 +51,7 @@ describe('stop beyond liquidation (isolated)', () => {
     // 33x would put the liquidation 15 away from the stop, inside the 0.1 % margin: 32x.
     ['long 50x, stop 2 % away: lowered to 32x', { maxLeverage: 50 }, { leverage: 50 }, 32, ['leverage-lowered-for-stop']],
     ['short 50x, stop 2 % away: lowered to 32x', { maxLeverage: 50 }, { leverage: 50, side: 'short', stopLoss: 51_000, takeProfits: [49_000] }, 32, ['leverage-lowered-for-stop']],
-    ['default stop 60 % at 7x (the tour): lowered to 1x', { maxLeverage: 50, defaultStopPct: 60, sizeMode: 'fixed', sizeValue: 100 }, { leverage: 7, stopLoss: null }, 1, ['default-stop', 'leverage-lowered-for-stop']],
+    ['default stop 60 % at 7x (the tour): lowered to 1x', { maxLeverage: 50, defaultStopPct: 60, sizeMode: 'fixed', sizeValue: 100 }, { leverage: 7, stopLoss: null }, 1, ['default-stop', 'leverage-lowered-for-stop', 'targets-merged']], // 0.002 BTC for three targets
     ['cross margin: not checked here', { maxLeverage: 50, marginMode: 'cross' }, { leverage: 50 }, 50, []],
   ] as const)('%s', (_n, s, g, lev, warnings) => {
     const r = plan(s as Partial<Settings>, g as Partial<SignalParse>);
@@ -139,5 +139,21 @@ describe('take-profit split against the signal targets', () => {
     const r = plan({ tpSplit: [6] });
     expect(r.ok && r.plan.warnings).toContain('tp-split-adjusted');
     expect(r.ok && r.plan.takeProfits.length).toBe(3);
+  });
+});
+
+describe('a quantity too small for every target', () => {
+  it('warns that targets were merged when a leg would fall below the minimum quantity', () => {
+    // 5 USDT × 10x at 50,000 = 0.001 BTC: one minimum step for three targets.
+    const r = plan({ sizeMode: 'fixed', sizeValue: 5, maxLeverage: 50 });
+    if (!r.ok) throw new Error(`refused: ${r.reason}`);
+    expect(r.plan.quantity).toBe(0.001);
+    expect(r.plan.warnings).toContain('targets-merged');
+  });
+
+  it('says nothing when every target gets its own leg', () => {
+    const r = plan({ sizeMode: 'fixed', sizeValue: 100, maxLeverage: 50 });
+    if (!r.ok) throw new Error(`refused: ${r.reason}`);
+    expect(r.plan.warnings).not.toContain('targets-merged');
   });
 });
